@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { schema, type Db } from '@claw/db';
+
+const { auditLog, users } = schema;
+
+export type AuditEvent =
+  | 'auth.signup'
+  | 'auth.login'
+  | 'auth.logout'
+  | 'auth.logout_all'
+  | 'account.password_changed'
+  | 'account.deleted';
+
+export type AuditEntry = {
+  userId: string | null;
+  event: AuditEvent;
+  outcome: 'ok' | 'failed';
+  requestId: string | null;
+  clientIp: string | null;
+  clientAgent: string | null;
+};
+
+const genesis: Buffer = Buffer.alloc(32);
+// Events without an account share one chain; this advisory lock serialises its appends.
+const anonymousChainLock = 0x636c6177;
+
+type Chained = AuditEntry & { seq: number; at: Date };
+type Hashed = Omit<Chained, 'event' | 'outcome'> & { event: string; outcome: string };
+
+function chainHash(prevHash: Buffer, row: Hashed): Buffer {
+  const canonical = JSON.stringify([
+    row.userId,
+    row.seq,
+    row.at.toISOString(),
+    row.event,
+    row.outcome,
+    row.requestId,
+    row.clientIp,
+    row.clientAgent,
+  ]);
+  return createHash('sha256').update(prevHash).update(canonical).digest();
+}
+
+/**
+ * Appends an event to its user's hash chain. Each row commits to the one before it, and the
+ * user row holds the chain's head, so an edited, removed or truncated history is detectable.
+ */
+export async function appendAudit(db: Db, entry: AuditEntry, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    let prevSeq = 0;
+    let prevHash = genesis;
+    if (entry.userId) {
+      const [head] = await tx
+        .select({ seq: users.auditSeq, hash: users.auditHead })
+        .from(users)
+        .where(eq(users.id, entry.userId))
+        .for('update');
+      if (!head) throw new Error('audit event for a user that does not exist');
+      prevSeq = head.seq;
+      prevHash = head.hash ?? genesis;
+    } else {
+      await tx.execute(sql`select pg_advisory_xact_lock(${anonymousChainLock})`);
+      const [last] = await tx
+        .select({ seq: auditLog.seq, hash: auditLog.hash })
+        .from(auditLog)
+        .where(isNull(auditLog.userId))
+        .orderBy(desc(auditLog.seq))
+        .limit(1);
+      if (last) {
+        prevSeq = last.seq;
+        prevHash = last.hash;
+      }
+    }
+    const row: Chained = { ...entry, seq: prevSeq + 1, at: now };
+    const hash = chainHash(prevHash, row);
+    await tx.insert(auditLog).values({ ...row, prevHash, hash });
+    if (entry.userId) {
+      await tx.update(users).set({ auditSeq: row.seq, auditHead: hash }).where(eq(users.id, entry.userId));
+    }
+  });
+}
+
+export type AuditPage = {
+  events: {
+    id: string;
+    at: string;
+    event: string;
+    outcome: string;
+    requestId: string | null;
+    client: { ip: string | null; userAgent: string | null };
+  }[];
+  nextCursor: string | null;
+};
+
+/** A user's own events, newest first; the cursor is the last id seen. */
+export async function listAudit(
+  db: Db,
+  userId: string,
+  limit: number,
+  cursor: number | null,
+): Promise<AuditPage> {
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.userId, userId), cursor === null ? undefined : lt(auditLog.id, cursor)))
+    .orderBy(desc(auditLog.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    events: page.map((row) => ({
+      id: String(row.id),
+      at: row.at.toISOString(),
+      event: row.event,
+      outcome: row.outcome,
+      requestId: row.requestId,
+      client: { ip: row.clientIp, userAgent: row.clientAgent },
+    })),
+    nextCursor: rows.length > limit && page.length > 0 ? String(page[page.length - 1]?.id) : null,
+  };
+}
+
+export type ChainVerdict = { ok: true; length: number } | { ok: false; brokenAtSeq: number; reason: string };
+
+/** Recomputes a user's chain from the first event to the head recorded on the user row. */
+export async function verifyAuditChain(db: Db, userId: string): Promise<ChainVerdict> {
+  const [head] = await db
+    .select({ seq: users.auditSeq, hash: users.auditHead })
+    .from(users)
+    .where(eq(users.id, userId));
+  if (!head) return { ok: false, brokenAtSeq: 0, reason: 'no such user' };
+  const rows = await db.select().from(auditLog).where(eq(auditLog.userId, userId)).orderBy(auditLog.seq);
+  let prevHash = genesis;
+  let expectedSeq = 1;
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) return { ok: false, brokenAtSeq: expectedSeq, reason: 'missing event' };
+    if (!row.prevHash.equals(prevHash)) return { ok: false, brokenAtSeq: row.seq, reason: 'link broken' };
+    if (!chainHash(prevHash, row).equals(row.hash))
+      return { ok: false, brokenAtSeq: row.seq, reason: 'event altered' };
+    prevHash = row.hash;
+    expectedSeq++;
+  }
+  if (head.seq !== rows.length || !(head.hash ?? genesis).equals(prevHash)) {
+    return { ok: false, brokenAtSeq: rows.length + 1, reason: 'newest events removed' };
+  }
+  return { ok: true, length: rows.length };
+}

@@ -1,0 +1,112 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { isFirstRun, openDatabase, type Database } from '@claw/db';
+import { createLogger, type Logger } from '@claw/logger';
+import { createAccountRoutes } from './account/account-routes.ts';
+import { createAuthRoutes } from './auth/auth-routes.ts';
+import { createLoginThrottle } from './auth/login-throttle.ts';
+import { createSessionService } from './auth/session-service.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createApp } from './http/app.ts';
+import { sessionMiddleware } from './http/session-cookie.ts';
+import { createTransparencyRoutes } from './transparency/transparency-routes.ts';
+import { openMasterKeys } from './master-keys.ts';
+
+export type ControlPlane = { url: string; config: Config; database: Database; close(): Promise<void> };
+
+export type StartOptions = {
+  port?: number;
+  dataDir?: string;
+  databaseUrl?: string;
+  /** Environment to read the configuration from (defaults to process.env). */
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+  /** An already open database (tests); the control plane migrates it and closes it on close(). */
+  database?: Database;
+};
+
+function allowedOriginsFor(config: Config, port: number): Set<string> {
+  const origins = config.publicUrl
+    ? [new URL(config.publicUrl).origin]
+    : [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
+  return new Set([...origins, ...config.extraOrigins]);
+}
+
+export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
+  const env = { ...(options.env ?? process.env) };
+  if (options.port !== undefined) env.CLAW_PORT = String(options.port);
+  if (options.dataDir !== undefined) env.CLAW_DATA_DIR = options.dataDir;
+  if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
+  const config = loadConfig(env);
+  const log = options.log ?? createLogger({ level: config.logLevel });
+
+  const masterKeys = await openMasterKeys(config, env);
+  if (masterKeys.created) log.info({ event: 'keys.created', path: masterKeys.path });
+
+  if (!options.database && !config.databaseUrl && isFirstRun(config.dataDir)) {
+    log.info({ event: 'database.initialising', path: config.dataDir });
+  }
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+    }));
+  try {
+    await database.migrate();
+    const https = config.publicUrl?.startsWith('https:') ?? false;
+    const cookie = { https };
+    const { db } = database;
+    const sessions = createSessionService({
+      db,
+      policy: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
+    });
+    const throttle = createLoginThrottle({
+      db,
+      policy: {
+        windowMs: config.loginWindowMs,
+        maxPerAccount: config.loginMaxFailuresPerAccount,
+        maxPerIp: config.loginMaxFailuresPerIp,
+      },
+    });
+    let origins = new Set<string>();
+    const app = createApp({
+      log,
+      https,
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      webDir: config.webDir,
+      allowedOrigins: () => origins,
+      apiMiddleware: [sessionMiddleware(sessions, cookie)],
+      modules: [
+        createAuthRoutes({ db, sessions, throttle, cookie }),
+        createAccountRoutes({ db, sessions, throttle, cookie }),
+        createTransparencyRoutes({ database }),
+      ],
+    });
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    origins = allowedOriginsFor(config, port);
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ event: 'server.listening', url });
+    return {
+      url,
+      config,
+      database,
+      close: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        });
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

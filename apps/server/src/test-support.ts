@@ -1,0 +1,42 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryLogger } from '@claw/logger';
+import { createHttpClient, createTestDatabase } from '@claw/testing';
+import { startControlPlane } from './control-plane.ts';
+
+/** A control plane on port 0 over a fresh test database, with its log lines captured. */
+export async function startTestPlane(env: Record<string, string> = {}) {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'claw-plane-'));
+  const log = createMemoryLogger();
+  const plane = await startControlPlane({
+    port: 0,
+    dataDir,
+    database,
+    log,
+    env: { CLAW_LOG_LEVEL: 'info', ...env },
+  });
+  return {
+    plane,
+    database,
+    log,
+    client: () => createHttpClient(plane.url),
+    /** Signs a new user up and returns their client (holding the session) and id. */
+    async signUp(
+      email = `user-${crypto.randomUUID()}@example.com`,
+      password = 'correct horse battery staple',
+    ) {
+      const client = createHttpClient(plane.url);
+      const response = await client.post('/api/auth/signup', { email, password });
+      if (response.status !== 201) throw new Error(`signup failed: ${response.status}`);
+      return { client, email, password, id: response.json.user.id as string };
+    },
+    close: async () => {
+      await plane.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestPlane = Awaited<ReturnType<typeof startTestPlane>>;

@@ -1,0 +1,1 @@
+export { AppError, errorStatus, httpStatusOf, isAppError, type ErrorCode } from './errors.ts';

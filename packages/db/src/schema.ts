@@ -1,0 +1,132 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  integer,
+  pgTable,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
+  check,
+} from 'drizzle-orm/pg-core';
+
+// drizzle 0.45 has no bytea column; PGlite returns Uint8Array where node-postgres returns Buffer.
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) =>
+    Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const plans = pgTable('plans', {
+  id: varchar('id', { length: 16 }).primaryKey(),
+  name: varchar('name', { length: 64 }).notNull(),
+  maxInstances: integer('max_instances').notNull(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: varchar('email', { length: 254 }).notNull(),
+    passwordHash: varchar('password_hash', { length: 256 }).notNull(),
+    planId: varchar('plan_id', { length: 16 })
+      .notNull()
+      .default('free')
+      .references(() => plans.id),
+    createdAt: createdAt(),
+    passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    // The head of this user's audit hash chain, so that deleting the newest events is detectable too.
+    auditSeq: bigint('audit_seq', { mode: 'number' }).notNull().default(0),
+    auditHead: bytea('audit_head'),
+  },
+  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    // SHA-256 of the opaque token: a database leak yields no usable session.
+    tokenHash: bytea('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId)],
+);
+
+export const instances = pgTable(
+  'instances',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: varchar('name', { length: 64 }).notNull(),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    region: varchar('region', { length: 64 }),
+    size: varchar('size', { length: 64 }),
+    status: varchar('status', { length: 32 }).notNull(),
+    cloudResourceId: varchar('cloud_resource_id', { length: 128 }),
+    agentUrl: varchar('agent_url', { length: 512 }),
+    agentFingerprint: varchar('agent_fingerprint', { length: 128 }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('instances_user_id_idx').on(t.userId)],
+);
+
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    label: varchar('label', { length: 100 }).notNull(),
+    last4: varchar('last4', { length: 4 }),
+    // AES-256-GCM envelope (packages/vault); never plaintext.
+    ciphertext: bytea('ciphertext'),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('credentials_user_id_idx').on(t.userId),
+    // A credential is a token or a small key file; nothing larger is stored here.
+    check('credentials_ciphertext_size', sql`octet_length(${t.ciphertext}) <= 16384`),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // Null for events with no account: a failed login for an unknown email, an account's deletion.
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    event: varchar('event', { length: 64 }).notNull(),
+    outcome: varchar('outcome', { length: 16 }).notNull(),
+    requestId: varchar('request_id', { length: 64 }),
+    clientIp: varchar('client_ip', { length: 64 }),
+    clientAgent: varchar('client_agent', { length: 64 }),
+    prevHash: bytea('prev_hash').notNull(),
+    hash: bytea('hash').notNull(),
+  },
+  (t) => [index('audit_log_user_id_idx').on(t.userId, t.id)],
+);
+
+export const loginThrottle = pgTable('login_throttle', {
+  // 'ip:<address>' or 'account:<sha256 of the lower-cased email>': no email is stored for unknown accounts.
+  key: varchar('key', { length: 128 }).primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+});
