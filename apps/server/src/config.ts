@@ -22,6 +22,18 @@ const envSchema = z.object({
   CLAW_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   CLAW_WEB_DIR: z.string().optional(),
   CLAW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Adopting an agent on a loopback or private address is refused unless this is true (SSRF guard). */
+  CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
+  CLAW_PROXY_MAX_MESSAGE_BYTES: positiveInt(1024 * 1024),
+  CLAW_PROXY_MAX_SOCKETS_PER_USER: positiveInt(8),
+  CLAW_PROXY_MAX_MESSAGES_PER_SECOND: positiveInt(50),
+  CLAW_PROXY_PING_INTERVAL_MS: positiveInt(30_000),
+  CLAW_PROXY_IDLE_TIMEOUT_MS: positiveInt(30 * 60_000),
+  CLAW_PROXY_HANDSHAKE_TIMEOUT_MS: positiveInt(10_000),
+  CLAW_PROXY_HIGH_WATER_BYTES: positiveInt(1024 * 1024),
+  CLAW_PROXY_HARD_LIMIT_BYTES: positiveInt(8 * 1024 * 1024),
+  CLAW_PROXY_SESSION_CHECK_MS: positiveInt(2_000),
+  CLAW_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
 });
 
 export type Config = Readonly<{
@@ -40,6 +52,21 @@ export type Config = Readonly<{
   trustProxy: boolean;
   webDir: string;
   logLevel: string;
+  agentAllowPrivateNetworks: boolean;
+  ticketTtlMs: number;
+  proxy: ProxyLimits;
+}>;
+
+export type ProxyLimits = Readonly<{
+  maxMessageBytes: number;
+  maxSocketsPerUser: number;
+  maxMessagesPerSecond: number;
+  pingIntervalMs: number;
+  idleTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  highWaterBytes: number;
+  hardLimitBytes: number;
+  sessionCheckMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -75,5 +102,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.CLAW_TRUST_PROXY === 'true',
     webDir: resolve(e.CLAW_WEB_DIR ?? new URL('../../web/dist', import.meta.url).pathname),
     logLevel: e.CLAW_LOG_LEVEL,
+    agentAllowPrivateNetworks: e.CLAW_AGENT_ALLOW_PRIVATE_NETWORKS === 'true',
+    ticketTtlMs: e.CLAW_TICKET_TTL_SECONDS * 1000,
+    proxy: Object.freeze({
+      maxMessageBytes: e.CLAW_PROXY_MAX_MESSAGE_BYTES,
+      maxSocketsPerUser: e.CLAW_PROXY_MAX_SOCKETS_PER_USER,
+      maxMessagesPerSecond: e.CLAW_PROXY_MAX_MESSAGES_PER_SECOND,
+      pingIntervalMs: e.CLAW_PROXY_PING_INTERVAL_MS,
+      idleTimeoutMs: e.CLAW_PROXY_IDLE_TIMEOUT_MS,
+      handshakeTimeoutMs: e.CLAW_PROXY_HANDSHAKE_TIMEOUT_MS,
+      highWaterBytes: e.CLAW_PROXY_HIGH_WATER_BYTES,
+      hardLimitBytes: e.CLAW_PROXY_HARD_LIMIT_BYTES,
+      sessionCheckMs: e.CLAW_PROXY_SESSION_CHECK_MS,
+    }),
   });
 }

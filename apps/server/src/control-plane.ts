@@ -11,6 +11,11 @@ import { createApp } from './http/app.ts';
 import { sessionMiddleware } from './http/session-cookie.ts';
 import { createTransparencyRoutes } from './transparency/transparency-routes.ts';
 import { openMasterKeys } from './master-keys.ts';
+import { createUserKeys } from './keys/user-keys.ts';
+import { createInstanceService } from './instances/instance-service.ts';
+import { createInstanceRoutes } from './instances/instance-routes.ts';
+import { createTickets } from './instances/tickets.ts';
+import { createGatewayProxy } from './proxy/gateway-proxy.ts';
 
 export type ControlPlane = { url: string; config: Config; database: Database; close(): Promise<void> };
 
@@ -70,10 +75,28 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       },
     });
     let origins = new Set<string>();
+    const userKeys = createUserKeys({ db, keys: masterKeys.keyRing });
+    const instances = createInstanceService({
+      db,
+      userKeys,
+      allowPrivateNetworks: config.agentAllowPrivateNetworks,
+    });
+    const tickets = createTickets({ db, ttlMs: config.ticketTtlMs });
+    const gatewayProxy = createGatewayProxy({
+      db,
+      sessions,
+      cookie,
+      tickets,
+      instances,
+      allowedOrigins: () => origins,
+      limits: config.proxy,
+      log,
+    });
     const app = createApp({
       log,
       https,
       bodyLimitBytes: config.bodyLimitBytes,
+      ownBodyLimit: /^\/api\/instances\/[^/]+\/chat\/completions$/,
       trustProxy: config.trustProxy,
       webDir: config.webDir,
       allowedOrigins: () => origins,
@@ -82,9 +105,11 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         createAuthRoutes({ db, sessions, throttle, cookie }),
         createAccountRoutes({ db, sessions, throttle, cookie }),
         createTransparencyRoutes({ database }),
+        createInstanceRoutes({ instances, tickets, log, maxChatBodyBytes: config.proxy.maxMessageBytes }),
       ],
     });
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+    server.on('upgrade', (req, socket, head) => void gatewayProxy.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
@@ -98,6 +123,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       config,
       database,
       close: async () => {
+        gatewayProxy.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ('closeAllConnections' in server) server.closeAllConnections();

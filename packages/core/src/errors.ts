@@ -12,7 +12,15 @@ export const errorStatus = {
   'auth.throttled': 429,
   'auth.email_taken': 409,
   'csrf.rejected': 403,
+  'auth.reauthentication_required': 401,
   not_found: 404,
+  'instance.fingerprint_invalid': 400,
+  'instance.fingerprint_mismatch': 400,
+  'instance.url_invalid': 400,
+  'instance.registration_refused': 400,
+  'instance.limit_reached': 403,
+  'instance.agent_unreachable': 502,
+  'instance.agent_untrusted': 502,
   internal: 500,
 } as const;
 

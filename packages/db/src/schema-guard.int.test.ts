@@ -13,7 +13,7 @@ function reviewedColumns(): Set<string> {
   for (const line of readFileSync(docPath, 'utf8').split('\n')) {
     const heading = /^### `([\w.]+)`/.exec(line);
     if (heading) table = heading[1];
-    const row = /^\| `(\w+)` \| ([^|]+?) \|/.exec(line);
+    const row = /^\|\s*`(\w+)`\s*\|\s*([^|]+?)\s*\|/.exec(line);
     if (row && table) columns.add(`${table}.${row[1]} ${row[2]}`);
   }
   return columns;

@@ -77,10 +77,19 @@ export const instances = pgTable(
     cloudResourceId: varchar('cloud_resource_id', { length: 128 }),
     agentUrl: varchar('agent_url', { length: 512 }),
     agentFingerprint: varchar('agent_fingerprint', { length: 128 }),
+    // The agent's self-signed certificate, trusted as the only root when we connect: TLS pinning.
+    agentCertificate: varchar('agent_certificate', { length: 4096 }),
+    agentVersion: varchar('agent_version', { length: 32 }),
+    openclawVersion: varchar('openclaw_version', { length: 32 }),
+    // The instance credential (a bearer secret the agent checks), vault ciphertext under the user's data key.
+    credentialCiphertext: bytea('credential_ciphertext'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('instances_user_id_idx').on(t.userId)],
+  (t) => [
+    index('instances_user_id_idx').on(t.userId),
+    check('instances_credential_size', sql`octet_length(${t.credentialCiphertext}) <= 1024`),
+  ],
 );
 
 export const credentials = pgTable(
@@ -118,6 +127,14 @@ export const auditLog = pgTable(
     requestId: varchar('request_id', { length: 64 }),
     clientIp: varchar('client_ip', { length: 64 }),
     clientAgent: varchar('client_agent', { length: 64 }),
+    // Chat-connection metadata (proxy.connection events): sizes and counts, never content.
+    instanceId: uuid('instance_id'),
+    bytesIn: bigint('bytes_in', { mode: 'number' }),
+    bytesOut: bigint('bytes_out', { mode: 'number' }),
+    messagesIn: integer('messages_in'),
+    messagesOut: integer('messages_out'),
+    closeCode: integer('close_code'),
+    latencyMs: integer('latency_ms'),
     prevHash: bytea('prev_hash').notNull(),
     hash: bytea('hash').notNull(),
   },
@@ -129,4 +146,30 @@ export const loginThrottle = pgTable('login_throttle', {
   key: varchar('key', { length: 128 }).primaryKey(),
   failures: integer('failures').notNull(),
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+});
+
+/** Each user's random data key, wrapped by the master key ring; deleting the row erases their ciphertexts. */
+export const userKeys = pgTable(
+  'user_keys',
+  {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    wrappedKey: bytea('wrapped_key').notNull(),
+    keyVersion: integer('key_version').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('user_keys_wrapped_size', sql`octet_length(${t.wrappedKey}) <= 256`)],
+);
+
+/** Single-use, short-lived tickets that authorise one chat WebSocket upgrade (browsers cannot send headers on it). */
+export const connectionTickets = pgTable('connection_tickets', {
+  tokenHash: bytea('token_hash').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  instanceId: uuid('instance_id')
+    .notNull()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });

@@ -1,2 +1,3 @@
 export { createTestDatabase, dumpDatabase } from './database.ts';
 export { createHttpClient, type HttpClient } from './http-client.ts';
+export { startAgentProcess, type AgentProcess } from './agent-process.ts';

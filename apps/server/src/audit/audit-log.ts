@@ -10,7 +10,10 @@ export type AuditEvent =
   | 'auth.logout'
   | 'auth.logout_all'
   | 'account.password_changed'
-  | 'account.deleted';
+  | 'account.deleted'
+  | 'instance.adopted'
+  | 'instance.removed'
+  | 'proxy.connection';
 
 export type AuditEntry = {
   userId: string | null;
@@ -19,25 +22,48 @@ export type AuditEntry = {
   requestId: string | null;
   clientIp: string | null;
   clientAgent: string | null;
+  /** Chat-connection metadata, for proxy.connection events: sizes, counts and codes, never content. */
+  connection?: ConnectionMetadata;
+  instanceId?: string | null;
+};
+
+export type ConnectionMetadata = {
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  closeCode: number;
+  latencyMs: number | null;
 };
 
 const genesis: Buffer = Buffer.alloc(32);
 // Events without an account share one chain; this advisory lock serialises its appends.
 const anonymousChainLock = 0x636c6177;
 
-type Chained = AuditEntry & { seq: number; at: Date };
-type Hashed = Omit<Chained, 'event' | 'outcome'> & { event: string; outcome: string };
+type Chained = Omit<typeof auditLog.$inferSelect, 'id' | 'prevHash' | 'hash'>;
 
-function chainHash(prevHash: Buffer, row: Hashed): Buffer {
+// Every column of a row, in a fixed order, goes into its hash: changing any of them breaks the chain.
+const hashedFields = [
+  'requestId',
+  'clientIp',
+  'clientAgent',
+  'instanceId',
+  'bytesIn',
+  'bytesOut',
+  'messagesIn',
+  'messagesOut',
+  'closeCode',
+  'latencyMs',
+] as const satisfies readonly (keyof Chained)[];
+
+function chainHash(prevHash: Buffer, row: Chained): Buffer {
   const canonical = JSON.stringify([
     row.userId,
     row.seq,
     row.at.toISOString(),
     row.event,
     row.outcome,
-    row.requestId,
-    row.clientIp,
-    row.clientAgent,
+    ...hashedFields.map((field) => row[field]),
   ]);
   return createHash('sha256').update(prevHash).update(canonical).digest();
 }
@@ -72,7 +98,19 @@ export async function appendAudit(db: Db, entry: AuditEntry, now = new Date()): 
         prevHash = last.hash;
       }
     }
-    const row: Chained = { ...entry, seq: prevSeq + 1, at: now };
+    const { connection, ...rest } = entry;
+    const row: Chained = {
+      ...rest,
+      instanceId: entry.instanceId ?? null,
+      bytesIn: connection?.bytesIn ?? null,
+      bytesOut: connection?.bytesOut ?? null,
+      messagesIn: connection?.messagesIn ?? null,
+      messagesOut: connection?.messagesOut ?? null,
+      closeCode: connection?.closeCode ?? null,
+      latencyMs: connection?.latencyMs ?? null,
+      seq: prevSeq + 1,
+      at: now,
+    };
     const hash = chainHash(prevHash, row);
     await tx.insert(auditLog).values({ ...row, prevHash, hash });
     if (entry.userId) {

@@ -20,6 +20,8 @@ export type AppOptions = {
   log: Logger;
   https: boolean;
   bodyLimitBytes: number;
+  /** API paths whose routes set their own body limit. */
+  ownBodyLimit: RegExp;
   trustProxy: boolean;
   webDir: string;
   allowedOrigins: () => ReadonlySet<string>;
@@ -70,18 +72,17 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     await next();
     c.header('Cache-Control', 'no-store');
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: () => {
-        throw new AppError(
-          'request.too_large',
-          `The request body is larger than ${options.bodyLimitBytes} bytes.`,
-        );
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes,
+    onError: () => {
+      throw new AppError(
+        'request.too_large',
+        `The request body is larger than ${options.bodyLimitBytes} bytes.`,
+      );
+    },
+  });
+  // Chat requests carry their own, larger limit on their route.
+  app.use('/api/*', (c, next) => (options.ownBodyLimit.test(c.req.path) ? next() : limitBody(c, next)));
   app.use('/api/*', csrfGuard(options.allowedOrigins));
   for (const middleware of options.apiMiddleware) app.use('/api/*', middleware);
   for (const module of options.modules) app.route('/', module);

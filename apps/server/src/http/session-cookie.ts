@@ -7,10 +7,11 @@ import type { AppEnv } from './context.ts';
 export type CookiePolicy = { https: boolean };
 
 // RFC 6265bis §4.1.3.2: a __Host- cookie is Secure, host-only and Path=/, so no subdomain can set or shadow it.
-const cookieName = (policy: CookiePolicy) => (policy.https ? '__Host-claw_session' : 'claw_session');
+export const sessionCookieName = (policy: CookiePolicy) =>
+  policy.https ? '__Host-claw_session' : 'claw_session';
 
 export function setSessionCookie(c: Context, policy: CookiePolicy, token: string, expiresAt: Date): void {
-  setCookie(c, cookieName(policy), token, {
+  setCookie(c, sessionCookieName(policy), token, {
     httpOnly: true,
     secure: policy.https,
     sameSite: 'Lax',
@@ -20,11 +21,11 @@ export function setSessionCookie(c: Context, policy: CookiePolicy, token: string
 }
 
 export function clearSessionCookie(c: Context, policy: CookiePolicy): void {
-  deleteCookie(c, cookieName(policy), { path: '/', secure: policy.https });
+  deleteCookie(c, sessionCookieName(policy), { path: '/', secure: policy.https });
 }
 
 export function readSessionToken(c: Context, policy: CookiePolicy): string | undefined {
-  return getCookie(c, cookieName(policy));
+  return getCookie(c, sessionCookieName(policy));
 }
 
 /** Resolves the cookie to a live session (or null) once per request. */
