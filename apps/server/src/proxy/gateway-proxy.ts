@@ -43,6 +43,16 @@ type Connection = {
   finish(code: number, reason: string): void;
 };
 
+// A peer that does not read never sees our close frame; past this grace its socket is destroyed
+// so that whatever was queued for it is freed.
+const closeGraceMs = 2_000;
+
+function closeWithin(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState !== WebSocket.OPEN) return ws.terminate();
+  ws.close(code, reason);
+  setTimeout(() => ws.terminate(), closeGraceMs).unref();
+}
+
 const refused = (status: number, reason: string) => ({ ok: false, status, reason }) as const;
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -140,11 +150,8 @@ export function createGatewayProxy(deps: GatewayProxyDeps) {
       if (finished) return;
       finished = true;
       live.delete(connection);
-      if (browser.readyState === WebSocket.OPEN)
-        browser.close(isSendable(code) ? code : closeCodes.normal, reason);
-      else browser.terminate();
-      if (upstream.readyState === WebSocket.OPEN) upstream.close(isSendable(code) ? code : closeCodes.normal);
-      else upstream.terminate();
+      closeWithin(browser, isSendable(code) ? code : closeCodes.normal, reason);
+      closeWithin(upstream, isSendable(code) ? code : closeCodes.normal, '');
       const connectionMeta = { ...counts, closeCode: code, latencyMs };
       log.info({
         event: 'proxy.closed',

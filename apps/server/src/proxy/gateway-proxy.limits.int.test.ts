@@ -1,0 +1,155 @@
+// Limits of the pipe, with a flooding stand-in at the gateway's place (a real assistant cannot produce
+// enough traffic) behind the real agent process.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, describe, test } from 'node:test';
+import { startAgentProcess, startFloodGateway, type AgentProcess, type FloodGateway } from '@claw/testing';
+import { startTestPlane, type TestPlane } from '../test-support.ts';
+import { openChat, upgradeStatus } from './chat-test-client.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** A control plane with the given limits, a user, and an adopted agent in front of a flooding gateway. */
+async function rig(env: Record<string, string>) {
+  const gateway: FloodGateway = await startFloodGateway();
+  const agent: AgentProcess = await startAgentProcess({
+    gatewayUrl: gateway.url,
+    gatewayToken: 'flood-token',
+  });
+  const t: TestPlane = await startTestPlane({
+    CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
+    CLAW_PROXY_SESSION_CHECK_MS: '200',
+    ...env,
+  });
+  cleanups.push(
+    () => gateway.close(),
+    () => agent.stop(),
+    () => t.close(),
+  );
+  const user = await t.signUp();
+  const adopted = await user.client.post('/api/instances/adopt', {
+    name: 'flood',
+    agentUrl: agent.url,
+    fingerprint: agent.fingerprint,
+    registrationCode: agent.registrationCode,
+  });
+  assert.equal(adopted.status, 201, JSON.stringify(adopted.json));
+  const open = async () => {
+    const chat = await openChat(t.plane.url, user.client, adopted.json.instance.id);
+    await chat.gateway.hello;
+    return chat;
+  };
+  return { t, user, gateway, agent, instanceId: adopted.json.instance.id as string, open };
+}
+
+const waitFor = async (check: () => boolean, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+};
+
+describe('backpressure', () => {
+  test('a reader that stops reading stops the gateway; nothing piles up in the proxy; nothing is lost', async () => {
+    const r = await rig({});
+    const chat = await r.open();
+    let received = 0;
+    chat.ws.on('message', (data: Buffer) => (received += data.length));
+    const total = 96 * 1024 * 1024;
+    const socket = (chat.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    chat.gateway.request('flood', { total, size: 64 * 1024 }).catch(() => {});
+    // Let the flood run against a reader that reads nothing.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // About 16 MB fill the kernel buffers of the three hops and the high-water marks; an unbounded proxy would take all 96.
+    const sentWhileStalled = r.gateway.sent().at(-1) ?? 0;
+    assert.ok(sentWhileStalled > 0, 'the gateway started sending');
+    assert.ok(
+      sentWhileStalled < 48 * 1024 * 1024,
+      `the gateway sent ${sentWhileStalled} bytes into a stalled pipe`,
+    );
+    socket.resume();
+    await waitFor(() => received >= total, 60_000);
+    assert.ok(received >= total, `received ${received} of ${total}`);
+    chat.ws.close();
+  });
+
+  test('past the hard bound the socket is closed with 1013 instead of buffering', async () => {
+    const r = await rig({ CLAW_PROXY_HIGH_WATER_BYTES: '262144', CLAW_PROXY_HARD_LIMIT_BYTES: '262144' });
+    const chat = await r.open();
+    (chat.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    chat.gateway.request('flood', { total: 64 * 1024 * 1024, size: 64 * 1024 }).catch(() => {});
+    // The proxy gives up on the reader instead of buffering for it: its side to the instance closes.
+    await waitFor(() => /"event":"ws\.closed"/.test(r.agent.output()), 20_000);
+    assert.match(r.agent.output(), /"event":"ws\.closed"/);
+    assert.ok((r.gateway.sent().at(-1) ?? 0) < 48 * 1024 * 1024);
+    (chat.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    // The close frame queued behind the data arrives if the reader catches up within the grace; else the socket is cut.
+    assert.ok([1013, 1006].includes((await chat.closed).code));
+  });
+});
+
+describe('limits', () => {
+  test('a browser sending faster than the message rate is closed with 1008', async () => {
+    const r = await rig({ CLAW_PROXY_MAX_MESSAGES_PER_SECOND: '5' });
+    const chat = await r.open();
+    for (let i = 0; i < 30 && chat.ws.readyState === chat.ws.OPEN; i++)
+      chat.ws.send('{"type":"req","id":"x","method":"noop"}');
+    assert.equal((await chat.closed).code, 1008);
+  });
+
+  test('a user may hold only so many sockets at once', async () => {
+    const r = await rig({ CLAW_PROXY_MAX_SOCKETS_PER_USER: '2' });
+    const first = await r.open();
+    const second = await r.open();
+    assert.equal(await upgradeStatus(r.t.plane.url, r.user.client, r.instanceId), 429);
+    first.ws.close();
+    await first.closed;
+    await waitFor(() => false, 100);
+    const third = await r.open();
+    second.ws.close();
+    third.ws.close();
+  });
+
+  test('an idle socket is closed with 4408', async () => {
+    const r = await rig({ CLAW_PROXY_IDLE_TIMEOUT_MS: '600' });
+    const chat = await r.open();
+    assert.equal((await chat.closed).code, 4408);
+  });
+
+  test('deleting the account closes its sockets within 5 s, with 4401', async () => {
+    const r = await rig({});
+    const chat = await r.open();
+    const at = performance.now();
+    assert.equal((await r.user.client.delete('/api/me', { password: r.user.password })).status, 204);
+    const closed = await chat.closed;
+    assert.equal(closed.code, 4401);
+    assert.ok(closed.at - at < 5_000);
+  });
+});
+
+describe('invariant: the platform never drives an instance on its own', () => {
+  test('the gateway connection is opened in one place only, inside an authorised browser upgrade', async () => {
+    const source = (path: string) => readFile(new URL(path, import.meta.url), 'utf8');
+    const proxy = await source('./gateway-proxy.ts');
+    const callers = proxy.match(/\.openGateway\(/g) ?? [];
+    assert.equal(callers.length, 1, 'openGateway is called once, in relay()');
+    const relayStart = proxy.indexOf('function relay(');
+    assert.ok(proxy.indexOf('.openGateway(') > relayStart, 'and that call is inside relay()');
+    assert.match(
+      proxy,
+      /wss\.handleUpgrade\(req, socket, head, \(browser\) => relay\(browser, req, verdict\)\)/,
+    );
+    assert.equal(
+      proxy.match(/relay\(/g)?.length,
+      2,
+      'relay is defined once and called only from the upgrade',
+    );
+    // What goes to the instance is only ever a frame the browser sent: forward(upstream, browser, data, …).
+    for (const send of proxy.match(/forward\(upstream,[^)]*\)/g) ?? []) {
+      assert.match(send, /^forward\(upstream, browser, data, isBinary\)$/);
+    }
+    assert.doesNotMatch(proxy, /upstream\.send\(/);
+  });
+});
