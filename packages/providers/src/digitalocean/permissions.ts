@@ -1,0 +1,98 @@
+// Every DigitalOcean API operation Claw Cloud calls, and the token scopes that follow from them. The scope of
+// each operation is the spec's `security: bearer_auth: [...]` (digitalocean/openapi, "Custom scopes");
+// permissions.spec.test.ts proves this table against the official spec, so the list cannot drift.
+import type { Operation } from '../operations.ts';
+
+type DigitalOceanOperation = Operation & {
+  /** Token scopes this operation requires, copied from the spec (and checked against it by a test). */
+  scopes: readonly string[];
+};
+
+export const digitalOceanOperations = {
+  'account.get': {
+    method: 'GET',
+    path: '/v2/account',
+    scopes: ['account:read'],
+    purpose: 'check the token and show whose account it is',
+  },
+  'regions.list': {
+    method: 'GET',
+    path: '/v2/regions',
+    scopes: ['regions:read'],
+    purpose: 'offer the regions where a Droplet can run',
+  },
+  'sizes.list': {
+    method: 'GET',
+    path: '/v2/sizes',
+    scopes: ['sizes:read', 'regions:read'],
+    purpose: 'offer sizes with their prices',
+  },
+  'droplets.create': {
+    method: 'POST',
+    path: '/v2/droplets',
+    scopes: ['droplet:create'],
+    purpose: 'create the assistant Droplet, tagged claw-cloud',
+  },
+  'droplets.get': {
+    method: 'GET',
+    path: '/v2/droplets/{droplet_id}',
+    scopes: ['droplet:read'],
+    purpose: 'follow a Droplet we created until it is active',
+  },
+  'droplets.listByTag': {
+    method: 'GET',
+    path: '/v2/droplets',
+    scopes: ['droplet:read'],
+    purpose: 'find the Droplets we created (tag_name=claw-cloud)',
+  },
+  'droplets.delete': {
+    method: 'DELETE',
+    path: '/v2/droplets/{droplet_id}',
+    scopes: ['droplet:delete'],
+    purpose: 'destroy one Droplet we created, by id (never by tag)',
+  },
+  'droplets.action': {
+    method: 'POST',
+    path: '/v2/droplets/{droplet_id}/actions',
+    scopes: ['droplet:update'],
+    purpose: 'power on, power off or reboot one of our Droplets',
+  },
+  'droplets.getAction': {
+    method: 'GET',
+    path: '/v2/droplets/{droplet_id}/actions/{action_id}',
+    scopes: ['droplet:read'],
+    purpose: 'follow a power action until it completes',
+  },
+  'firewalls.create': {
+    method: 'POST',
+    path: '/v2/firewalls',
+    scopes: ['firewall:create'],
+    purpose: 'create the cloud firewall of one Droplet (inbound HTTPS only)',
+  },
+  'firewalls.delete': {
+    method: 'DELETE',
+    path: '/v2/firewalls/{firewall_id}',
+    scopes: ['firewall:delete'],
+    purpose: 'remove that firewall when its Droplet is destroyed',
+  },
+  'tags.create': {
+    method: 'POST',
+    path: '/v2/tags',
+    scopes: ['tag:create'],
+    purpose: 'create the claw-cloud tag that marks everything we own',
+  },
+} as const satisfies Record<string, DigitalOceanOperation>;
+
+export type DigitalOceanOperationId = keyof typeof digitalOceanOperations;
+
+/** The tag on every resource we create; we act only on resources carrying it, and never delete by tag. */
+export const DIGITALOCEAN_TAG = 'claw-cloud';
+
+/** The exact custom scopes a DigitalOcean token needs, sorted: the union over `digitalOceanOperations`. */
+export function requiredDigitalOceanScopes(): string[] {
+  const scopes = new Set<string>();
+  for (const op of Object.values<DigitalOceanOperation>(digitalOceanOperations)) {
+    for (const scope of op.scopes) scopes.add(scope);
+  }
+  return [...scopes].sort();
+}

@@ -1,0 +1,65 @@
+// moto 5.2.1 in server mode: stateful EC2/STS/IAM on 127.0.0.1 (shared/notes/cloud-test-peers.md §1).
+// One endpoint serves every service; moto routes by the SigV4 credential scope.
+import { locateMoto } from './availability.ts';
+import { answersHttp, spawnPeer, waitUntilReady, withFreePort } from './process.ts';
+
+export type MotoOptions = {
+  python?: string;
+  /** Cold start took 4.1 s here; the default leaves room for a loaded machine. */
+  readyTimeoutMs?: number;
+};
+
+export type MotoPeer = {
+  url: string;
+  /** Wipes all state (every account, every service). */
+  reset(): Promise<void>;
+  /**
+   * IAM enforcement from now on: SigV4 against real IAM keys and identity policies at action level. Set up
+   * IAM users/roles/policies BEFORE calling this. Resource ARNs and most conditions are NOT evaluated.
+   */
+  enableIamAuth(): Promise<void>;
+  disableIamAuth(): Promise<void>;
+  logTail(): string;
+  stop(): Promise<void>;
+};
+
+// Stricter EC2 validation: unknown instance types, AMIs and key pairs are rejected like on AWS (notes §1).
+const STRICT_EC2_ENV = {
+  MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION: '1',
+  MOTO_ENABLE_AMI_VALIDATION: '1',
+  MOTO_ENABLE_KEYPAIR_VALIDATION: '1',
+};
+
+export async function startMoto(options: MotoOptions = {}): Promise<MotoPeer> {
+  const python = options.python ?? 'python3';
+  const moto = locateMoto(python);
+  if (!moto.ok) throw new Error(moto.reason);
+
+  return withFreePort(async (port) => {
+    const peer = spawnPeer(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+      env: { ...process.env, ...STRICT_EC2_ENV },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady({
+      name: 'moto',
+      peer,
+      probe: () => answersHttp(`${url}/moto-api/`),
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+    });
+
+    const admin = async (path: string, body?: string): Promise<void> => {
+      const res = await fetch(`${url}${path}`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    };
+    return {
+      url,
+      reset: () => admin('/moto-api/reset'),
+      // `reset-auth` takes the number of requests still allowed without auth: 0 = enforce now, inf = off.
+      enableIamAuth: () => admin('/moto-api/reset-auth', '0'),
+      disableIamAuth: () => admin('/moto-api/reset-auth', 'inf'),
+      logTail: peer.logTail,
+      stop: peer.stop,
+    };
+  });
+}
