@@ -10,6 +10,7 @@ import {
   uniqueIndex,
   uuid,
   varchar,
+  boolean,
   check,
 } from 'drizzle-orm/pg-core';
 
@@ -43,6 +44,11 @@ export const users = pgTable(
     // The head of this user's audit hash chain, so that deleting the newest events is detectable too.
     auditSeq: bigint('audit_seq', { mode: 'number' }).notNull().default(0),
     auditHead: bytea('audit_head'),
+    // The ExternalId this user's AWS role must require of us (confused-deputy guard); not a secret, never reused.
+    awsExternalId: varchar('aws_external_id', { length: 64 }),
+    // A second data key, wrapped only by a key derived from the user's password: credentials under it are
+    // usable only while a signed-in session holds it in memory.
+    passwordWrappedKey: bytea('password_wrapped_key'),
   },
   (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
 );
@@ -58,6 +64,8 @@ export const sessions = pgTable(
     createdAt: createdAt(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    // When the user last proved their password in this session (login, or a step-up before a sensitive change).
+    reauthenticatedAt: timestamp('reauthenticated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('sessions_user_id_idx').on(t.userId)],
 );
@@ -77,8 +85,8 @@ export const instances = pgTable(
     cloudResourceId: varchar('cloud_resource_id', { length: 128 }),
     agentUrl: varchar('agent_url', { length: 512 }),
     agentFingerprint: varchar('agent_fingerprint', { length: 128 }),
-    // The agent's self-signed certificate, trusted as the only root when we connect: TLS pinning.
-    agentCertificate: varchar('agent_certificate', { length: 4096 }),
+    // The agent's self-signed certificate (DER), trusted as the only root when we connect: TLS pinning.
+    agentCertificate: bytea('agent_certificate'),
     agentVersion: varchar('agent_version', { length: 32 }),
     openclawVersion: varchar('openclaw_version', { length: 32 }),
     // The instance credential (a bearer secret the agent checks), vault ciphertext under the user's data key.
@@ -89,6 +97,7 @@ export const instances = pgTable(
   (t) => [
     index('instances_user_id_idx').on(t.userId),
     check('instances_credential_size', sql`octet_length(${t.credentialCiphertext}) <= 1024`),
+    check('instances_certificate_size', sql`octet_length(${t.agentCertificate}) <= 4096`),
   ],
 );
 
@@ -106,6 +115,11 @@ export const credentials = pgTable(
     ciphertext: bytea('ciphertext'),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    // Encrypted under the password-derived key instead of the user's data key (see users.password_wrapped_key).
+    passwordProtected: boolean('password_protected').notNull().default(false),
+    verificationStatus: varchar('verification_status', { length: 16 }).notNull().default('unverified'),
+    verificationReason: varchar('verification_reason', { length: 300 }),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
   },
   (t) => [
     index('credentials_user_id_idx').on(t.userId),
@@ -171,5 +185,16 @@ export const connectionTickets = pgTable('connection_tickets', {
   instanceId: uuid('instance_id')
     .notNull()
     .references(() => instances.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** Pending OAuth authorisations: the state parameter (hashed) ties a provider's redirect to the user who started it. */
+export const oauthStates = pgTable('oauth_states', {
+  stateHash: bytea('state_hash').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  provider: varchar('provider', { length: 32 }).notNull(),
+  label: varchar('label', { length: 100 }).notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });

@@ -103,7 +103,7 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
           status: health.gateway.ready ? 'ready' : 'starting',
           agentUrl,
           agentFingerprint: fingerprint,
-          agentCertificate: certificatePem,
+          agentCertificate: new X509Certificate(certificatePem).raw,
           agentVersion: health.agentVersion,
           openclawVersion: health.gateway.version,
           credentialCiphertext: ciphertext,
@@ -138,7 +138,7 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
       return {
         client: createAgentClient({
           url: row.agentUrl,
-          certificatePem: row.agentCertificate,
+          certificatePem: new X509Certificate(row.agentCertificate).toString(),
           fingerprint: row.agentFingerprint,
         }),
         credential: credential.toString('utf8'),

@@ -1,0 +1,38 @@
+// Turns raw audit rows into words a person reads at a glance.
+import type { AuditEvent } from './api.ts';
+
+const eventLabels: Record<string, string> = {
+  'auth.signup': 'Account created',
+  'auth.login': 'Logged in',
+  'auth.logout': 'Logged out',
+  'auth.logout_all': 'Signed out everywhere',
+  'account.password_changed': 'Password changed',
+  'account.deleted': 'Account deleted',
+};
+
+export function describeEvent({ event, outcome }: Pick<AuditEvent, 'event' | 'outcome'>): string {
+  if (event === 'auth.login' && outcome === 'failed') return 'Failed log-in attempt';
+  // Events added to the server before this page learns them still show, by their raw name.
+  return eventLabels[event] ?? event;
+}
+
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+export function relativeTime(at: string, now: Date, locale?: string): string {
+  const seconds = (new Date(at).getTime() - now.getTime()) / 1000;
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return 'just now';
+}
+
+export function absoluteTime(at: string, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at));
+}

@@ -1,0 +1,162 @@
+// The dashboard's only door to the control plane: same-origin JSON over fetch, session in an HttpOnly cookie.
+
+export type Plan = 'free' | 'pro' | 'team';
+
+export type User = {
+  id: string;
+  email: string;
+  plan: Plan;
+  createdAt: string;
+};
+
+export type Credentials = { email: string; password: string };
+
+export type AuditEvent = {
+  id: string;
+  at: string;
+  event: string;
+  outcome: string;
+  requestId: string;
+  client: { ip: string | null; userAgent: string | null };
+};
+
+export type AuditPage = { events: AuditEvent[]; nextCursor: string | null };
+
+export type TransparencyReport = {
+  tables: { name: string; columns: { name: string; type: string; nullable: boolean }[] }[];
+  logFields: string[];
+  statement: string;
+};
+
+type ApiErrorInit = {
+  status: number;
+  code: string;
+  message: string;
+  field?: string | undefined;
+  requestId?: string | undefined;
+  retryAfterSeconds?: number | undefined;
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.code = init.code;
+    this.field = init.field;
+    this.requestId = init.requestId;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+/** Anything a form or page catches becomes an ApiError, so the UI has one shape of error to render. */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError({
+    status: 0,
+    code: 'client.unexpected',
+    message: 'Something went wrong. Please try again.',
+  });
+}
+
+type ApiOptions = {
+  fetch?: typeof globalThis.fetch;
+  /** Called when the server says the session is gone (expired, ended elsewhere, account deleted). */
+  onSessionEnded?: () => void;
+};
+
+export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSessionEnded }: ApiOptions = {}) {
+  async function request<T>(method: string, path: string, body?: object): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers:
+          body === undefined
+            ? { Accept: 'application/json' }
+            : { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError({
+        status: 0,
+        code: 'network.unreachable',
+        message: 'Could not reach Claw Cloud. Check your connection and try again.',
+      });
+    }
+    if (response.status === 204) return undefined as T;
+    const payload = await readJson(response);
+    if (response.ok) return payload as T;
+    const error = errorFromResponse(response, payload);
+    if (error.code === 'auth.required') onSessionEnded?.();
+    throw error;
+  }
+
+  const get = <T>(path: string) => request<T>('GET', path);
+  // The server's CSRF rule wants a JSON content type on every state-changing request, so there is always a body.
+  const send = <T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: object = {}) =>
+    request<T>(method, path, body);
+
+  return {
+    signup: async (credentials: Credentials) =>
+      (await send<{ user: User }>('POST', '/api/auth/signup', credentials)).user,
+    login: async (credentials: Credentials) =>
+      (await send<{ user: User }>('POST', '/api/auth/login', credentials)).user,
+    logout: () => send<void>('POST', '/api/auth/logout'),
+    logoutAll: () => send<void>('POST', '/api/auth/logout-all'),
+    me: async () => (await get<{ user: User }>('/api/me')).user,
+    changePassword: (passwords: { currentPassword: string; newPassword: string }) =>
+      send<void>('POST', '/api/me/password', passwords),
+    deleteAccount: (password: string) => send<void>('DELETE', '/api/me', { password }),
+    audit: ({ limit, cursor }: { limit: number; cursor?: string | null }) => {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (cursor) query.set('cursor', cursor);
+      return get<AuditPage>(`/api/me/audit?${query}`);
+    },
+    transparency: () => get<TransparencyReport>('/api/transparency'),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFromResponse(response: Response, payload: unknown): ApiError {
+  const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
+  const error = isRecord(payload) && isRecord(payload.error) ? payload.error : undefined;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    return new ApiError({
+      status: response.status,
+      code: error.code,
+      message: error.message,
+      field: typeof error.field === 'string' ? error.field : undefined,
+      requestId: typeof error.requestId === 'string' ? error.requestId : undefined,
+      retryAfterSeconds,
+    });
+  }
+  // A proxy or crash page rather than our JSON: say so plainly, without guessing at a cause.
+  return new ApiError({
+    status: response.status,
+    code: `http.${response.status}`,
+    message: `The server answered with an unexpected error (HTTP ${response.status}). Please try again.`,
+    retryAfterSeconds,
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
