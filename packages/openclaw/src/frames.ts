@@ -26,6 +26,8 @@ export type ChatEvent = {
   replace?: boolean;
   message?: { role: string; content: { type: string; text?: string }[] };
   errorMessage?: string;
+  /** On errors from the model call; `failoverReason: "auth"` means the provider refused the key. */
+  errorDetail?: { provider?: string; model?: string; failoverReason?: string };
   stopReason?: string;
 };
 

@@ -32,7 +32,14 @@ export type GatewayClientOptions = {
   displayName?: string;
   /** Milliseconds to wait for a response before failing the request. */
   requestTimeoutMs?: number;
+  /**
+   * Operator scopes to ask for; the default, read + write, is what chat needs. A token connection through the
+   * agent (loopback) is granted what it asks for (NOTES §3.2). Model settings need more: MODEL_SETTINGS_SCOPES.
+   */
+  scopes?: readonly OperatorScope[];
 };
+
+export type OperatorScope = 'operator.read' | 'operator.write' | 'operator.admin';
 
 type Pending = {
   resolve: (payload: unknown) => void;
@@ -83,7 +90,7 @@ export function createGatewayClient(socket: SocketLike, options: GatewayClientOp
         displayName: options.displayName ?? 'Claw Cloud',
       },
       role: 'operator',
-      scopes: ['operator.read', 'operator.write'],
+      scopes: options.scopes ?? ['operator.read', 'operator.write'],
       caps: [],
     }).then(helloResolve, helloReject);
   }

@@ -2,9 +2,15 @@
 // /work/shared/peers/openclaw/NOTES.md §1.3; the gateway token comes from OPENCLAW_GATEWAY_TOKEN.
 export type GatewayConfigInput = {
   gatewayPort: number;
-  llmBaseUrl: string;
-  /** The key OpenClaw sends to the fake LLM as `Authorization: Bearer <key>`. */
-  llmApiKey: string;
+  /**
+   * The fake provider the gateway starts with. Without it the gateway has no provider and no default model,
+   * like a fresh instance whose owner has not set one up yet.
+   */
+  llm?: {
+    baseUrl: string;
+    /** The key OpenClaw sends to the fake LLM as `Authorization: Bearer <key>`. */
+    apiKey: string;
+  };
 };
 
 export function gatewayConfig(input: GatewayConfigInput): object {
@@ -22,10 +28,10 @@ export function gatewayConfig(input: GatewayConfigInput): object {
       mode: 'replace',
       // Stops the fetch of catalog.openclaw.ai.
       catalogRefresh: { enabled: false },
-      providers: {
+      providers: input.llm && {
         fake: {
-          baseUrl: input.llmBaseUrl,
-          apiKey: input.llmApiKey,
+          baseUrl: input.llm.baseUrl,
+          apiKey: input.llm.apiKey,
           api: 'openai-completions',
           models: [
             {
@@ -42,7 +48,12 @@ export function gatewayConfig(input: GatewayConfigInput): object {
       },
     },
     // A zero heartbeat and no cron: no agent turns the test did not ask for.
-    agents: { defaults: { model: { primary: 'fake/echo-1' }, heartbeat: { every: '0m' } } },
+    agents: {
+      defaults: {
+        ...(input.llm && { model: { primary: 'fake/echo-1' } }),
+        heartbeat: { every: '0m' },
+      },
+    },
     cron: { enabled: false },
     update: { checkOnStart: false },
     discovery: { mdns: { mode: 'off' } },

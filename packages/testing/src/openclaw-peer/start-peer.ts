@@ -16,6 +16,12 @@ import { startRelay } from './relay.ts';
 export type OpenClawPeerOptions = {
   /** Folder with the cached install; defaults to <repo>/.cache/openclaw-peer (or CLAW_OPENCLAW_PEER_DIR). */
   peerDir?: string;
+  /**
+   * "fake" (default): the gateway starts with the fake LLM as provider `fake` and default model `fake/echo-1`.
+   * "none": no provider and no default model, like a fresh instance before its owner set one up; the fake
+   * LLM still runs at `llmBaseUrl`, so a test can configure it through the protocol.
+   */
+  modelProvider?: 'fake' | 'none';
   /** The key the gateway sends to the fake LLM (default "fake-local"). */
   llmApiKey?: string;
   /** When set, the fake LLM rejects any other key with 401. */
@@ -31,6 +37,10 @@ export type OpenClawPeer = {
   gatewayUrl: string;
   /** The gateway token (operator rights on this throwaway gateway). */
   token: string;
+  /** The fake LLM's OpenAI-compatible base URL as the gateway reaches it (inside the peer's namespace). */
+  llmBaseUrl: string;
+  /** The gateway's HOME (its state is in `.openclaw/`), readable by the test process until stop(). */
+  home: string;
   openclawVersion: string;
   llm: { requests(): Promise<FakeLlmRequest[]> };
   /** The tail of the gateway's own log, for failure messages. */
@@ -118,10 +128,13 @@ export async function startOpenClawPeer(options: OpenClawPeerOptions = {}): Prom
   const home = path.join(runDir, 'home');
   fs.mkdirSync(path.join(home, '.openclaw'), { recursive: true, mode: 0o700 });
   const token = crypto.randomBytes(32).toString('base64url');
+  const llmBaseUrl = `http://127.0.0.1:${LLM_PORT}/v1`;
   const config = gatewayConfig({
     gatewayPort: GATEWAY_PORT,
-    llmBaseUrl: `http://127.0.0.1:${LLM_PORT}/v1`,
-    llmApiKey: options.llmApiKey ?? 'fake-local',
+    llm:
+      options.modelProvider === 'none'
+        ? undefined
+        : { baseUrl: llmBaseUrl, apiKey: options.llmApiKey ?? 'fake-local' },
   });
   fs.writeFileSync(path.join(home, '.openclaw/openclaw.json'), JSON.stringify(config, null, 2), {
     mode: 0o600,
@@ -215,6 +228,8 @@ export async function startOpenClawPeer(options: OpenClawPeerOptions = {}): Prom
   return {
     gatewayUrl,
     token,
+    llmBaseUrl,
+    home,
     openclawVersion: OPENCLAW_VERSION,
     llm: {
       requests: async () => {
