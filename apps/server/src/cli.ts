@@ -1,18 +1,40 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '@claw/db';
 import { createLogger } from '@claw/logger';
+import { rotateKeyRingFile, setMinVersion } from '@claw/vault';
 import { loadConfig } from './config.ts';
 import { startControlPlane } from './control-plane.ts';
+import { createUserKeys } from './keys/user-keys.ts';
+import { openMasterKeys } from './master-keys.ts';
 
 const usage = `Usage: claw-cloud <command>
 
 Commands:
-  start     run the control plane (API, dashboard) on CLAW_HOST:CLAW_PORT (default 127.0.0.1:8080)
-  migrate   apply database migrations and exit
-  help      show this help
+  start                 run the control plane (API, dashboard) on CLAW_HOST:CLAW_PORT (default 127.0.0.1:8080)
+  migrate               apply database migrations and exit
+  keys rotate           add a new master key version to the key file (new data keys are wrapped with it)
+  keys rewrap           re-wrap every user's data key with the newest master key (resumable, idempotent)
+  keys min-version <n>  refuse master key versions below n (run after a complete rewrap)
+  help                  show this help
 
 Configuration comes from the environment; see README.md.`;
+
+async function withDatabase<T>(
+  run: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(process.env);
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+  });
+  try {
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}
 
 async function start(): Promise<void> {
   const plane = await startControlPlane();
@@ -29,31 +51,61 @@ async function start(): Promise<void> {
 }
 
 async function migrate(): Promise<void> {
-  const config = loadConfig(process.env);
-  const log = createLogger({ level: config.logLevel });
-  const database = await openDatabase({
-    url: config.databaseUrl,
-    dataDir: config.databaseUrl ? undefined : config.dataDir,
-  });
-  try {
-    await database.migrate();
-    log.info({ event: 'database.migrated', outcome: 'ok' });
-  } finally {
-    await database.close();
-  }
+  const log = createLogger();
+  await withDatabase((database) => database.migrate());
+  log.info({ event: 'database.migrated', outcome: 'ok' });
 }
 
-const commands: Record<string, () => Promise<void>> = { start, migrate };
+function keyFile(): string {
+  if (process.env.CLAW_MASTER_KEYS) {
+    throw new Error(
+      'the key ring comes from CLAW_MASTER_KEYS: add a version there (n:<base64 of 32 random bytes>) and restart',
+    );
+  }
+  return join(loadConfig(process.env).dataDir, 'master-keys.json');
+}
+
+async function keys(action: string | undefined, argument: string | undefined): Promise<void> {
+  if (action === 'rotate') {
+    const version = await rotateKeyRingFile(keyFile());
+    process.stdout.write(`master key version ${version} added; run 'claw-cloud keys rewrap' next\n`);
+    return;
+  }
+  if (action === 'rewrap') {
+    const config = loadConfig(process.env);
+    const { keyRing } = await openMasterKeys(config, process.env);
+    const done = await withDatabase(async (database) => {
+      await database.migrate();
+      return createUserKeys({ db: database.db, keys: keyRing }).rewrapAll();
+    });
+    process.stdout.write(
+      `${done} data key(s) re-wrapped with master key version ${keyRing.currentVersion()}\n`,
+    );
+    return;
+  }
+  if (action === 'min-version' && argument && /^\d+$/.test(argument)) {
+    await setMinVersion(keyFile(), Number(argument));
+    process.stdout.write(`master key versions below ${argument} are now refused\n`);
+    return;
+  }
+  throw new Error(`unknown keys command; see 'claw-cloud help'`);
+}
 
 const { positionals } = parseArgs({ allowPositionals: true, strict: true });
-const command = commands[positionals[0] ?? 'help'];
-if (!command) {
+const [command = 'help', ...rest] = positionals;
+const commands: Record<string, () => Promise<void>> = {
+  start,
+  migrate,
+  keys: () => keys(rest[0], rest[1]),
+};
+const run = commands[command];
+if (!run) {
   process.stdout.write(`${usage}\n`);
-  process.exitCode = positionals[0] === 'help' || positionals.length === 0 ? 0 : 2;
+  process.exitCode = command === 'help' ? 0 : 2;
 } else {
-  command().catch((error: unknown) => {
+  run().catch((error: unknown) => {
     process.stderr.write(
-      `claw-cloud ${positionals[0]}: ${error instanceof Error ? error.message : String(error)}\n`,
+      `claw-cloud ${command}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exit(1);
   });

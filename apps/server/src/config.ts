@@ -33,6 +33,22 @@ const envSchema = z.object({
   CLAW_PROXY_HIGH_WATER_BYTES: positiveInt(1024 * 1024),
   CLAW_PROXY_HARD_LIMIT_BYTES: positiveInt(8 * 1024 * 1024),
   CLAW_PROXY_SESSION_CHECK_MS: positiveInt(2_000),
+  /** How recently a password must have been proven before adding or deleting credentials (step-up). */
+  CLAW_STEP_UP_MINUTES: positiveInt(10),
+  CLAW_DIGITALOCEAN_API_URL: z.url().default('https://api.digitalocean.com'),
+  CLAW_HETZNER_API_URL: z.url().default('https://api.hetzner.cloud/v1'),
+  /** Our own AWS principal that assumes users' roles; AWS connections are offered only when it is set. */
+  CLAW_AWS_PRINCIPAL_ARN: z
+    .string()
+    .regex(/^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/)
+    .optional(),
+  CLAW_AWS_REGION: z.string().default('us-east-1'),
+  /** Tests only: an AWS-compatible endpoint (moto) instead of AWS's regional endpoints. */
+  CLAW_AWS_ENDPOINT: z.url().optional(),
+  CLAW_DO_OAUTH_CLIENT_ID: z.string().optional(),
+  CLAW_DO_OAUTH_CLIENT_SECRET: z.string().optional(),
+  CLAW_DO_OAUTH_AUTHORIZE_URL: z.url().optional(),
+  CLAW_DO_OAUTH_TOKEN_URL: z.url().optional(),
   CLAW_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
 });
 
@@ -54,7 +70,23 @@ export type Config = Readonly<{
   logLevel: string;
   agentAllowPrivateNetworks: boolean;
   ticketTtlMs: number;
+  stepUpMs: number;
+  clouds: CloudEndpoints;
   proxy: ProxyLimits;
+}>;
+
+export type CloudEndpoints = Readonly<{
+  digitalOceanApiUrl: string;
+  hetznerApiUrl: string;
+  aws: { principalArn: string | undefined; region: string; endpoint: string | undefined };
+  digitalOceanOAuth:
+    | {
+        clientId: string;
+        clientSecret: string;
+        authorizeUrl: string | undefined;
+        tokenUrl: string | undefined;
+      }
+    | undefined;
 }>;
 
 export type ProxyLimits = Readonly<{
@@ -104,6 +136,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.CLAW_LOG_LEVEL,
     agentAllowPrivateNetworks: e.CLAW_AGENT_ALLOW_PRIVATE_NETWORKS === 'true',
     ticketTtlMs: e.CLAW_TICKET_TTL_SECONDS * 1000,
+    stepUpMs: e.CLAW_STEP_UP_MINUTES * 60_000,
+    clouds: Object.freeze({
+      digitalOceanApiUrl: e.CLAW_DIGITALOCEAN_API_URL.replace(/\/$/, ''),
+      hetznerApiUrl: e.CLAW_HETZNER_API_URL.replace(/\/$/, ''),
+      aws: {
+        principalArn: e.CLAW_AWS_PRINCIPAL_ARN,
+        region: e.CLAW_AWS_REGION,
+        endpoint: e.CLAW_AWS_ENDPOINT,
+      },
+      digitalOceanOAuth:
+        e.CLAW_DO_OAUTH_CLIENT_ID && e.CLAW_DO_OAUTH_CLIENT_SECRET
+          ? {
+              clientId: e.CLAW_DO_OAUTH_CLIENT_ID,
+              clientSecret: e.CLAW_DO_OAUTH_CLIENT_SECRET,
+              authorizeUrl: e.CLAW_DO_OAUTH_AUTHORIZE_URL,
+              tokenUrl: e.CLAW_DO_OAUTH_TOKEN_URL,
+            }
+          : undefined,
+    }),
     proxy: Object.freeze({
       maxMessageBytes: e.CLAW_PROXY_MAX_MESSAGE_BYTES,
       maxSocketsPerUser: e.CLAW_PROXY_MAX_SOCKETS_PER_USER,

@@ -16,6 +16,11 @@ import { createInstanceService } from './instances/instance-service.ts';
 import { createInstanceRoutes } from './instances/instance-routes.ts';
 import { createTickets } from './instances/tickets.ts';
 import { createGatewayProxy } from './proxy/gateway-proxy.ts';
+import { createProtectedKeys } from './keys/protected-keys.ts';
+import { createPasswordConfirmation } from './auth/confirm-password.ts';
+import { createCredentialRoutes } from './credentials/credential-routes.ts';
+import { createCredentialService } from './credentials/credential-service.ts';
+import { createCloudVerifier } from './credentials/cloud-verifier.ts';
 
 export type ControlPlane = { url: string; config: Config; database: Database; close(): Promise<void> };
 
@@ -75,6 +80,8 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       },
     });
     let origins = new Set<string>();
+    const protectedKeys = createProtectedKeys({ db });
+    const confirmPassword = createPasswordConfirmation({ db, throttle });
     const userKeys = createUserKeys({ db, keys: masterKeys.keyRing });
     const instances = createInstanceService({
       db,
@@ -102,8 +109,20 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       allowedOrigins: () => origins,
       apiMiddleware: [sessionMiddleware(sessions, cookie)],
       modules: [
-        createAuthRoutes({ db, sessions, throttle, cookie }),
-        createAccountRoutes({ db, sessions, throttle, cookie }),
+        createAuthRoutes({ db, sessions, throttle, cookie, protectedKeys, confirmPassword }),
+        createAccountRoutes({ db, sessions, confirmPassword, protectedKeys, cookie }),
+        createCredentialRoutes({
+          credentials: createCredentialService({
+            db,
+            userKeys,
+            protectedKeys,
+            verify: createCloudVerifier(config.clouds),
+          }),
+          clouds: config.clouds,
+          stepUpMs: config.stepUpMs,
+          confirmPassword,
+          protectedKeys,
+        }),
         createTransparencyRoutes({ database }),
         createInstanceRoutes({ instances, tickets, log, maxChatBodyBytes: config.proxy.maxMessageBytes }),
       ],

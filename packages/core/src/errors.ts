@@ -21,6 +21,8 @@ export const errorStatus = {
   'instance.limit_reached': 403,
   'instance.agent_unreachable': 502,
   'instance.agent_untrusted': 502,
+  'credential.locked': 423,
+  'credential.unavailable': 400,
   internal: 500,
 } as const;
 

@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { AppError } from '@claw/core';
 import { schema, type Db } from '@claw/db';
 import { appendAudit, listAudit } from '../audit/audit-log.ts';
-import type { LoginThrottle } from '../auth/login-throttle.ts';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
+import type { PasswordConfirmation } from '../auth/confirm-password.ts';
+import { hashPassword } from '../auth/password.ts';
+import { hashSessionToken } from '../auth/session-tokens.ts';
+import type { ProtectedKeys } from '../keys/protected-keys.ts';
 import type { SessionService } from '../auth/session-service.ts';
 import {
   Password,
@@ -37,28 +38,14 @@ const AuditEventSchema = z.object({
 export type AccountDeps = {
   db: Db;
   sessions: SessionService;
-  throttle: LoginThrottle;
+  confirmPassword: PasswordConfirmation;
+  protectedKeys: ProtectedKeys;
   cookie: CookiePolicy;
-  /** Told when every session of a user has ended, so live connections of that user can be closed. */
-  onSessionsEnded?: (userId: string) => void;
 };
 
 export function createAccountRoutes(deps: AccountDeps) {
-  const { db, sessions, throttle, cookie } = deps;
+  const { db, sessions, cookie, protectedKeys } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  /** Re-checks the password of the signed-in user; failures count towards the login throttle. */
-  async function confirmPassword(c: Parameters<typeof requireSession>[0], password: string) {
-    const session = requireSession(c);
-    const { ip } = c.get('client');
-    await throttle.assertAllowed(session.user.email, ip);
-    const [user] = await db.select().from(users).where(eq(users.id, session.user.id));
-    if (!user || !(await verifyPassword(user.passwordHash, password))) {
-      await throttle.recordFailure(session.user.email, ip);
-      throw new AppError('auth.invalid_credentials', 'The password is incorrect.', { field: 'password' });
-    }
-    return session;
-  }
 
   app.openapi(
     createRoute({
@@ -84,18 +71,15 @@ export function createAccountRoutes(deps: AccountDeps) {
     }),
     async (c) => {
       const { currentPassword, newPassword } = c.req.valid('json');
-      const session = await confirmPassword(c, currentPassword).catch((error: unknown) => {
-        if (error instanceof AppError && error.field === 'password') {
-          throw new AppError(error.code, error.message, { field: 'currentPassword' });
-        }
-        throw error;
-      });
+      const session = await deps.confirmPassword(c, currentPassword, 'currentPassword');
       const passwordHash = await hashPassword(newPassword);
-      const fresh = await db.transaction(async (tx) => {
+      const { fresh, protectedKey } = await db.transaction(async (tx) => {
         await tx
           .update(users)
           .set({ passwordHash, passwordChangedAt: new Date() })
           .where(eq(users.id, session.user.id));
+        // The password-protected key follows the password; nothing protected is lost by a change.
+        const protectedKey = await protectedKeys.rewrap(tx, session.user.id, currentPassword, newPassword);
         await sessions.endAll(session.user.id, tx);
         await appendAudit(tx, {
           userId: session.user.id,
@@ -103,9 +87,11 @@ export function createAccountRoutes(deps: AccountDeps) {
           outcome: 'ok',
           ...auditContext(c),
         });
-        return sessions.start(session.user.id, tx);
+        return { fresh: await sessions.start(session.user.id, tx), protectedKey };
       });
-      deps.onSessionsEnded?.(session.user.id);
+      protectedKeys.forgetUser(session.user.id);
+      if (protectedKey)
+        protectedKeys.hold(hashSessionToken(fresh.token), session.user.id, protectedKey, fresh.expiresAt);
       setSessionCookie(c, cookie, fresh.token, fresh.expiresAt);
       return c.body(null, 204);
     },
@@ -122,13 +108,13 @@ export function createAccountRoutes(deps: AccountDeps) {
     }),
     async (c) => {
       const { password } = c.req.valid('json');
-      const session = await confirmPassword(c, password);
+      const session = await deps.confirmPassword(c, password);
       await db.transaction(async (tx) => {
         // Sessions, instances, credentials and the user's audit chain go with the user (ON DELETE CASCADE).
         await tx.delete(users).where(eq(users.id, session.user.id));
         await appendAudit(tx, { userId: null, event: 'account.deleted', outcome: 'ok', ...auditContext(c) });
       });
-      deps.onSessionsEnded?.(session.user.id);
+      protectedKeys.forgetUser(session.user.id);
       clearSessionCookie(c, cookie);
       return c.body(null, 204);
     },

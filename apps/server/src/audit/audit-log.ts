@@ -13,7 +13,11 @@ export type AuditEvent =
   | 'account.deleted'
   | 'instance.adopted'
   | 'instance.removed'
-  | 'proxy.connection';
+  | 'proxy.connection'
+  | 'auth.reauthenticated'
+  | 'credential.added'
+  | 'credential.verified'
+  | 'credential.deleted';
 
 export type AuditEntry = {
   userId: string | null;

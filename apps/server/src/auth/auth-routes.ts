@@ -22,6 +22,9 @@ import {
 import type { LoginThrottle } from './login-throttle.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
 import type { SessionService } from './session-service.ts';
+import { hashSessionToken } from './session-tokens.ts';
+import type { PasswordConfirmation } from './confirm-password.ts';
+import type { ProtectedKeys } from '../keys/protected-keys.ts';
 import { validationHook } from '../http/validation.ts';
 
 const { users } = schema;
@@ -38,10 +41,17 @@ function isUniqueViolation(error: unknown): boolean {
   return cause?.code === '23505';
 }
 
-export type AuthDeps = { db: Db; sessions: SessionService; throttle: LoginThrottle; cookie: CookiePolicy };
+export type AuthDeps = {
+  db: Db;
+  sessions: SessionService;
+  throttle: LoginThrottle;
+  cookie: CookiePolicy;
+  protectedKeys: ProtectedKeys;
+  confirmPassword: PasswordConfirmation;
+};
 
 export function createAuthRoutes(deps: AuthDeps) {
-  const { db, sessions, throttle, cookie } = deps;
+  const { db, sessions, throttle, cookie, protectedKeys } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -132,6 +142,11 @@ export function createAuthRoutes(deps: AuthDeps) {
         await appendAudit(tx, { userId: user.id, event: 'auth.login', outcome: 'ok', ...auditContext(c) });
         return sessions.start(user.id, tx);
       });
+      // False after a password reset: protected credentials then stay locked, which their use reports.
+      await protectedKeys.unlock(
+        { tokenHash: hashSessionToken(session.token), userId: user.id, expiresAt: session.expiresAt },
+        password,
+      );
       setSessionCookie(c, cookie, session.token, session.expiresAt);
       return c.json({ user: toUser({ ...user, plan: user.planId }) }, 200);
     },
@@ -148,6 +163,7 @@ export function createAuthRoutes(deps: AuthDeps) {
     async (c) => {
       const session = c.get('session');
       if (session) {
+        protectedKeys.forget(session.tokenHash);
         await db.transaction(async (tx) => {
           await sessions.end(session.tokenHash, tx);
           await appendAudit(tx, {
@@ -173,6 +189,7 @@ export function createAuthRoutes(deps: AuthDeps) {
     }),
     async (c) => {
       const session = requireSession(c);
+      protectedKeys.forgetUser(session.user.id);
       await db.transaction(async (tx) => {
         await sessions.endAll(session.user.id, tx);
         await appendAudit(tx, {
@@ -183,6 +200,34 @@ export function createAuthRoutes(deps: AuthDeps) {
         });
       });
       clearSessionCookie(c, cookie);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/reauthenticate',
+      tags: ['auth'],
+      summary:
+        'Prove the password again before a sensitive change (step-up); unlocks password-protected credentials',
+      request: { body: jsonBody(z.object({ password: z.string().min(1).max(256) })) },
+      responses: { 204: { description: 'Confirmed' }, ...errorResponses },
+    }),
+    async (c) => {
+      const { password } = c.req.valid('json');
+      const session = await deps.confirmPassword(c, password);
+      await sessions.markReauthenticated(session.tokenHash);
+      await protectedKeys.unlock(
+        { tokenHash: session.tokenHash, userId: session.user.id, expiresAt: session.expiresAt },
+        password,
+      );
+      await appendAudit(db, {
+        userId: session.user.id,
+        event: 'auth.reauthenticated',
+        outcome: 'ok',
+        ...auditContext(c),
+      });
       return c.body(null, 204);
     },
   );

@@ -5,7 +5,12 @@ import { hashSessionToken, newSessionToken } from './session-tokens.ts';
 const { sessions, users } = schema;
 
 export type SessionUser = { id: string; email: string; plan: string; createdAt: Date };
-export type ActiveSession = { tokenHash: Buffer; user: SessionUser; expiresAt: Date };
+export type ActiveSession = {
+  tokenHash: Buffer;
+  user: SessionUser;
+  expiresAt: Date;
+  reauthenticatedAt: Date;
+};
 
 export type SessionPolicy = { idleMs: number; absoluteMs: number };
 
@@ -34,6 +39,7 @@ export function createSessionService(deps: { db: Db; policy: SessionPolicy; now?
       .select({
         lastSeenAt: sessions.lastSeenAt,
         expiresAt: sessions.expiresAt,
+        reauthenticatedAt: sessions.reauthenticatedAt,
         user: { id: users.id, email: users.email, plan: users.planId, createdAt: users.createdAt },
       })
       .from(sessions)
@@ -48,7 +54,7 @@ export function createSessionService(deps: { db: Db; policy: SessionPolicy; now?
     if (at.getTime() - row.lastSeenAt.getTime() > touchEveryMs) {
       await db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.tokenHash, tokenHash));
     }
-    return { tokenHash, user: row.user, expiresAt: row.expiresAt };
+    return { tokenHash, user: row.user, expiresAt: row.expiresAt, reauthenticatedAt: row.reauthenticatedAt };
   }
 
   async function end(tokenHash: Buffer, tx: Db = db): Promise<void> {
@@ -59,7 +65,12 @@ export function createSessionService(deps: { db: Db; policy: SessionPolicy; now?
     await tx.delete(sessions).where(eq(sessions.userId, userId));
   }
 
-  return { start, resolve, end, endAll };
+  /** Records that the session's user just proved their password again (step-up). */
+  async function markReauthenticated(tokenHash: Buffer): Promise<void> {
+    await db.update(sessions).set({ reauthenticatedAt: now() }).where(eq(sessions.tokenHash, tokenHash));
+  }
+
+  return { start, resolve, end, endAll, markReauthenticated };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;

@@ -31,7 +31,7 @@ export function createUserKeys(deps: { db: Db; keys: KeyProvider }) {
    * Re-wraps every data key still under an older master key, one row at a time: killed midway and
    * run again, it carries on where it stopped; run when done, it changes nothing.
    */
-  async function rewrapAll(onProgress?: (done: number) => void): Promise<number> {
+  async function rewrapAll(): Promise<number> {
     let done = 0;
     for (;;) {
       const [row] = await db
@@ -50,7 +50,7 @@ export function createUserKeys(deps: { db: Db; keys: KeyProvider }) {
       } finally {
         dataKey.fill(0);
       }
-      onProgress?.(++done);
+      done++;
     }
   }
 
