@@ -21,6 +21,7 @@ import { createPasswordConfirmation } from './auth/confirm-password.ts';
 import { createCredentialRoutes } from './credentials/credential-routes.ts';
 import { createCredentialService } from './credentials/credential-service.ts';
 import { createCloudVerifier } from './credentials/cloud-verifier.ts';
+import { createDigitalOceanOAuthRoutes } from './credentials/oauth-routes.ts';
 
 export type ControlPlane = { url: string; config: Config; database: Database; close(): Promise<void> };
 
@@ -88,6 +89,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       userKeys,
       allowPrivateNetworks: config.agentAllowPrivateNetworks,
     });
+    const credentials = createCredentialService({
+      db,
+      userKeys,
+      protectedKeys,
+      verify: createCloudVerifier(config.clouds),
+    });
     const tickets = createTickets({ db, ttlMs: config.ticketTtlMs });
     const gatewayProxy = createGatewayProxy({
       db,
@@ -122,6 +129,13 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           stepUpMs: config.stepUpMs,
           confirmPassword,
           protectedKeys,
+        }),
+        createDigitalOceanOAuthRoutes({
+          db,
+          credentials,
+          clouds: config.clouds,
+          stepUpMs: config.stepUpMs,
+          publicUrl: config.publicUrl,
         }),
         createTransparencyRoutes({ database }),
         createInstanceRoutes({ instances, tickets, log, maxChatBodyBytes: config.proxy.maxMessageBytes }),

@@ -11,6 +11,8 @@ export function createHttpClient(baseUrl: string, options: { origin?: string } =
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const response = await fetch(new URL(path, baseUrl), {
       method,
+      // Redirects are answers to assert on, as a browser's address bar would show them.
+      redirect: 'manual',
       headers: {
         ...(method === 'GET' ? {} : { origin, 'content-type': 'application/json' }),
         ...(cookie ? { cookie } : {}),

@@ -149,6 +149,62 @@ describe('connecting clouds', () => {
   });
 });
 
+describe('DigitalOcean OAuth', () => {
+  test('authorisation code flow: state bound to the user, tokens stored encrypted, refresh token never shown', async (ctx) => {
+    if (!needsPeers(ctx) || !doPrism) return;
+    const { OAuth2Server } = await import('oauth2-mock-server');
+    const server = new OAuth2Server();
+    await server.issuer.keys.generate('RS256');
+    await server.start(0, '127.0.0.1');
+    const refreshCanary = `refresh-${crypto.randomUUID()}`;
+    server.service.on('beforeResponse', (res: { body: Record<string, unknown> }) => {
+      if ('access_token' in res.body) res.body.refresh_token = refreshCanary;
+    });
+    const plane = await startTestPlane({
+      CLAW_DIGITALOCEAN_API_URL: doPrism.url,
+      CLAW_DO_OAUTH_CLIENT_ID: 'claw-test',
+      CLAW_DO_OAUTH_CLIENT_SECRET: 'client-secret-canary',
+      CLAW_DO_OAUTH_AUTHORIZE_URL: `${server.issuer.url}/authorize`,
+      CLAW_DO_OAUTH_TOKEN_URL: `${server.issuer.url}/token`,
+    });
+    try {
+      const alice = await plane.signUp();
+      const bob = await plane.signUp();
+      const started = await alice.client.post('/api/credentials/digitalocean/oauth', { label: 'oauth' });
+      assert.equal(started.status, 201, JSON.stringify(started.json));
+      const authorize = await fetch(started.json.authorizeUrl, { redirect: 'manual' });
+      const callback = new URL(authorize.headers.get('location') ?? '');
+      assert.equal(callback.pathname, '/api/credentials/digitalocean/oauth/callback');
+
+      // Bob cannot complete Alice's authorisation with her code and state.
+      const stolen = await bob.client.get(callback.pathname + callback.search);
+      assert.equal(stolen.status, 303);
+      assert.match(stolen.headers.get('location') ?? '', /oauth=expired/);
+
+      const again = await alice.client.post('/api/credentials/digitalocean/oauth', { label: 'oauth' });
+      const second = new URL(
+        (await fetch(again.json.authorizeUrl, { redirect: 'manual' })).headers.get('location') ?? '',
+      );
+      const done = await alice.client.get(second.pathname + second.search);
+      assert.equal(done.status, 303);
+      assert.match(done.headers.get('location') ?? '', /connected=/);
+      const listed = await alice.client.get('/api/credentials');
+      assert.equal(listed.json.credentials.length, 1);
+      assert.ok(!(await dumpDatabase(plane.database)).includes(refreshCanary));
+      assert.ok(!listed.text.includes(refreshCanary));
+      assert.ok(!plane.log.lines.join('\n').includes(refreshCanary));
+      // The state is single use.
+      assert.match(
+        (await alice.client.get(second.pathname + second.search)).headers.get('location') ?? '',
+        /oauth=expired/,
+      );
+    } finally {
+      await plane.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('guards', () => {
   test('adding and deleting need a recent password proof (step-up)', async (ctx) => {
     if (!needsPeers(ctx)) return;
