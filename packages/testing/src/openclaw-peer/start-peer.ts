@@ -58,10 +58,17 @@ const MIN_NODE_MAJOR = 24;
 const RUNNER = fileURLToPath(new URL('./namespace-runner.ts', import.meta.url));
 
 // A private network namespace with only `lo` (nothing leaves the machine: the gateway resolves clawhub.ai
-// even when hardened, NOTES §5), a private /tmp (OpenClaw writes fixed /tmp/openclaw* paths), and a pid
+// even when hardened, NOTES §5), private tmpfs over the fixed /tmp/openclaw* paths, and a pid
 // namespace so the gateway dies with the runner. --kill-child covers a test process killed with SIGKILL.
 const NAMESPACE_ARGS = ['--user', '--map-root-user', '--net', '--mount', '--pid', '--mount-proc'];
-const NAMESPACE_SETUP = 'ip link set lo up && mount -t tmpfs tmpfs /tmp && exec "$0" "$@"';
+// Only OpenClaw's own fixed /tmp paths (NOTES §5; uid 0 inside the namespace) get a private tmpfs, not
+// all of /tmp: the repository itself (and its Node binary) may live under /tmp, as a CI checkout can.
+const OPENCLAW_TMP_DIRS = [
+  '/tmp/openclaw',
+  '/tmp/openclaw-state-locks-0',
+  '/tmp/.openclaw-terminal-staging-0',
+];
+const NAMESPACE_SETUP = `ip link set lo up && for d in ${OPENCLAW_TMP_DIRS.join(' ')}; do mkdir -p "$d" && mount -t tmpfs tmpfs "$d"; done && exec "$0" "$@"`;
 
 function tail(text: string, max = 4000): string {
   return text.length > max ? text.slice(-max) : text;
