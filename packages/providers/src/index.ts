@@ -13,6 +13,17 @@ export {
   type HttpResponse,
 } from './http.ts';
 export type { VerifiedAccount, VerifyResult } from './verify-result.ts';
+export {
+  AGENT_PORT,
+  type DestroyResult,
+  type Provisioner,
+  type Region,
+  type Size,
+  type Vm,
+  type VmRef,
+  type VmSpec,
+  type VmStatus,
+} from './provisioning.ts';
 
 export {
   DIGITALOCEAN_API_URL,
@@ -41,6 +52,10 @@ export {
   type DigitalOceanOAuthTokens,
   type OAuthClientConfig,
 } from './digitalocean/oauth.ts';
+export {
+  createDigitalOceanProvisioner,
+  type DigitalOceanProvisionerOptions,
+} from './digitalocean/provisioner.ts';
 
 export { generateExternalId, isExternalId } from './aws/external-id.ts';
 export {
@@ -64,6 +79,12 @@ export {
   type CustomerSession,
 } from './aws/client.ts';
 export { verifyAwsRole, type AwsVerifyDeps, type AwsVerifyInput } from './aws/verify.ts';
+export {
+  INSTANCE_ID_TAG,
+  createAwsProvisioner,
+  type AwsProvisionerDeps,
+  type AwsProvisionerInput,
+} from './aws/provisioner.ts';
 
 export {
   HETZNER_API_URL,
@@ -78,5 +99,6 @@ export {
   type HetznerOperationId,
 } from './hetzner/permissions.ts';
 export { verifyHetznerToken, type HetznerVerifyDeps, type HetznerVerifyInput } from './hetzner/verify.ts';
+export { createHetznerProvisioner, type HetznerProvisionerOptions } from './hetzner/provisioner.ts';
 
 export { verifyGcpWorkloadIdentity, type GcpWorkloadIdentityConfig } from './gcp/verify.ts';

@@ -29,6 +29,8 @@ export type AssumeRoleInput = {
   externalId: string;
   /** Ends up in the role session name, so the customer's CloudTrail shows why we came. */
   purpose: 'verify' | 'provision';
+  /** The Claw Cloud instance acted on, appended to the session name (≤ 64 characters with a UUID). */
+  instanceId?: string;
 };
 
 export type CustomerSession = {
@@ -89,7 +91,7 @@ export async function assumeCustomerRole(input: AssumeRoleInput, deps: AwsDeps):
       new AssumeRoleCommand({
         RoleArn: input.roleArn.trim(),
         ExternalId: input.externalId,
-        RoleSessionName: `claw-cloud-${input.purpose}`,
+        RoleSessionName: ['claw-cloud', input.purpose, input.instanceId].filter(Boolean).join('-'),
         DurationSeconds: SESSION_SECONDS,
       }),
     );

@@ -67,7 +67,7 @@ export const digitalOceanOperations = {
     method: 'POST',
     path: '/v2/firewalls',
     scopes: ['firewall:create'],
-    purpose: 'create the cloud firewall of one Droplet (inbound HTTPS only)',
+    purpose: 'create the cloud firewall of one Droplet (inbound: port 3000 from the control plane only)',
   },
   'firewalls.delete': {
     method: 'DELETE',
@@ -79,7 +79,7 @@ export const digitalOceanOperations = {
     method: 'POST',
     path: '/v2/tags',
     scopes: ['tag:create'],
-    purpose: 'create the claw-cloud tag that marks everything we own',
+    purpose: 'create the per-instance tag its firewall is applied to',
   },
 } as const satisfies Record<string, DigitalOceanOperation>;
 

@@ -23,10 +23,15 @@ export const hetznerOperations = {
   'actions.get': { method: 'GET', path: '/actions/{id}', purpose: 'follow an action until it completes' },
   'locations.list': { method: 'GET', path: '/locations', purpose: 'offer locations' },
   'serverTypes.list': { method: 'GET', path: '/server_types', purpose: 'offer server types with prices' },
+  'firewalls.listByLabel': {
+    method: 'GET',
+    path: '/firewalls',
+    purpose: "find an instance's firewall before creating it again (label_selector)",
+  },
   'firewalls.create': {
     method: 'POST',
     path: '/firewalls',
-    purpose: 'create the firewall of one server, applied by id',
+    purpose: 'create the firewall of one server: inbound port 3000 from the control plane only',
   },
   'firewalls.delete': { method: 'DELETE', path: '/firewalls/{id}', purpose: 'remove that firewall' },
 } as const satisfies Record<string, Operation>;

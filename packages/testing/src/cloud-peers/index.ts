@@ -9,3 +9,20 @@ export {
 } from './availability.ts';
 export { startMoto, type MotoOptions, type MotoPeer } from './moto.ts';
 export { startPrism, type PrismOptions, type PrismPeer } from './prism.ts';
+export { deletesBySelector, type Fault, type FaultTarget, type LoggedRequest } from './fake-server.ts';
+export type { SpecCheckedFake } from './spec-checked-fake.ts';
+export {
+  startDigitalOceanFake,
+  type DigitalOceanFake,
+  type FakeDroplet,
+  type FakeFirewall,
+  type FakeFirewallRule,
+} from './digitalocean-fake.ts';
+export {
+  startHetznerFake,
+  type FakeHetznerFirewall,
+  type FakeHetznerRule,
+  type FakeHetznerServer,
+  type HetznerFake,
+} from './hetzner-fake.ts';
+export { startRecordingMoto, type RecordedAwsRequest, type RecordingMotoPeer } from './moto-recorder.ts';

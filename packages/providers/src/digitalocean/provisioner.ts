@@ -1,0 +1,200 @@
+// DigitalOcean provisioning through the operations in `digitalOceanOperations` only (the token's scopes
+// follow from that table). API reference: the official spec, resources/droplets, firewalls, tags.
+//
+// Create order: the instance tag, then a cloud firewall applied to that tag, then the Droplet carrying it,
+// so the Droplet is protected from its first boot. DigitalOcean cloud firewalls drop everything not
+// allowed in either direction (firewalls_create.yml), hence explicit outbound rules. The token has no
+// `firewall:read` scope, so the Droplet records its firewall's id in a tag (`claw-firewall-<id>`), which is
+// how `destroy` finds it.
+import { ProviderError } from '../provider-error.ts';
+import type { Provisioner, Region, Size, Vm, VmRef, VmSpec, VmStatus } from '../provisioning.ts';
+import { AGENT_PORT, checkVmSpec, goneVm, instanceTag, notOurs, vmNotFound } from '../provisioning.ts';
+import type { DigitalOceanClientOptions } from './client.ts';
+import { createDigitalOceanClient } from './client.ts';
+import { DIGITALOCEAN_TAG } from './permissions.ts';
+
+export type DigitalOceanProvisionerOptions = DigitalOceanClientOptions;
+
+// droplet_create.yml: user_data is limited to 64 KiB.
+const MAX_USER_DATA = 64 * 1024;
+// The API's page size limit (shared/parameters.yml per_page maximum); sizes and regions fit in one page.
+const PER_PAGE = 200;
+const FIREWALL_TAG_PREFIX = 'claw-firewall-';
+const EVERYWHERE = { addresses: ['0.0.0.0/0', '::/0'] };
+
+type Droplet = {
+  id: number;
+  status: 'new' | 'active' | 'off' | 'archive';
+  size_slug: string;
+  region: { slug: string };
+  tags: string[];
+  networks: {
+    v4?: Array<{ ip_address: string; type: string }>;
+    v6?: Array<{ ip_address: string; type: string }>;
+  };
+};
+
+const STATUS: Record<Droplet['status'], VmStatus> = {
+  new: 'creating',
+  active: 'running',
+  off: 'off',
+  archive: 'gone',
+};
+
+function toVm(instanceId: string, d: Droplet): Vm {
+  const firewallTag = d.tags.find((t) => t.startsWith(FIREWALL_TAG_PREFIX));
+  return {
+    instanceId,
+    providerId: String(d.id),
+    region: d.region.slug,
+    size: d.size_slug,
+    status: STATUS[d.status],
+    publicIpv4: d.networks.v4?.find((n) => n.type === 'public')?.ip_address,
+    publicIpv6: d.networks.v6?.find((n) => n.type === 'public')?.ip_address,
+    firewallId: firewallTag?.slice(FIREWALL_TAG_PREFIX.length),
+  };
+}
+
+const isOurs = (instanceId: string, d: Droplet): boolean =>
+  d.tags.includes(DIGITALOCEAN_TAG) && d.tags.includes(instanceTag(instanceId));
+
+export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOptions): Provisioner {
+  const { call } = createDigitalOceanClient(options);
+
+  /** The Droplet if it exists and is ours; undefined on 404; throws for a Droplet that is not ours. */
+  async function ourDroplet(ref: VmRef, operation: string): Promise<Droplet | undefined> {
+    const res = await call<{ droplet: Droplet }>('droplets.get', {
+      params: { droplet_id: ref.providerId },
+      accept: [404],
+    });
+    if (res.status === 404) return undefined;
+    if (!isOurs(ref.instanceId, res.body.droplet)) throw notOurs('digitalocean', operation, ref.providerId);
+    return res.body.droplet;
+  }
+
+  async function findByInstance({ instanceId }: Pick<VmRef, 'instanceId'>): Promise<Vm[]> {
+    const res = await call<{ droplets: Droplet[] }>('droplets.listByTag', {
+      query: { tag_name: instanceTag(instanceId), per_page: PER_PAGE },
+    });
+    return res.body.droplets.filter((d) => isOurs(instanceId, d)).map((d) => toVm(instanceId, d));
+  }
+
+  async function action(ref: VmRef, type: 'power_on' | 'shutdown' | 'reboot'): Promise<void> {
+    if (!(await ourDroplet(ref, 'droplets.action'))) {
+      throw vmNotFound('digitalocean', 'droplets.action', ref.providerId);
+    }
+    await call('droplets.action', { params: { droplet_id: ref.providerId }, json: { type } });
+  }
+
+  return {
+    provider: 'digitalocean',
+
+    async create(spec: VmSpec): Promise<Vm> {
+      const sources = checkVmSpec(spec, MAX_USER_DATA);
+      const [existing] = await findByInstance(spec);
+      if (existing) return existing;
+
+      const tag = instanceTag(spec.instanceId);
+      await call('tags.create', { json: { name: tag } });
+      const firewall = await call<{ firewall: { id: string } }>('firewalls.create', {
+        json: {
+          name: tag,
+          tags: [tag],
+          inbound_rules: [
+            {
+              protocol: 'tcp',
+              ports: String(AGENT_PORT),
+              sources: { addresses: [...sources.ipv4, ...sources.ipv6] },
+            },
+          ],
+          outbound_rules: [
+            { protocol: 'tcp', ports: '0', destinations: EVERYWHERE },
+            { protocol: 'udp', ports: '0', destinations: EVERYWHERE },
+            { protocol: 'icmp', ports: '0', destinations: EVERYWHERE },
+          ],
+        },
+      });
+      const firewallId = firewall.body.firewall.id;
+      try {
+        const res = await call<{ droplet: Droplet }>('droplets.create', {
+          json: {
+            name: spec.name,
+            region: spec.region,
+            size: spec.size,
+            image: spec.image,
+            user_data: spec.userData,
+            monitoring: true,
+            ipv6: true,
+            tags: [DIGITALOCEAN_TAG, tag, `${FIREWALL_TAG_PREFIX}${firewallId}`],
+          },
+        });
+        return toVm(spec.instanceId, res.body.droplet);
+      } catch (err) {
+        // An answered 4xx (429 included) created nothing: remove the firewall. After a 5xx or a lost
+        // answer the Droplet may exist, so its firewall must stay (the retry finds the Droplet by tag).
+        if (err instanceof ProviderError && err.status !== undefined && err.status < 500) {
+          await call('firewalls.delete', { params: { firewall_id: firewallId }, accept: [404] });
+        }
+        throw err;
+      }
+    },
+
+    async get(ref) {
+      const droplet = await ourDroplet(ref, 'droplets.get');
+      return droplet ? toVm(ref.instanceId, droplet) : goneVm(ref);
+    },
+
+    findByInstance,
+    powerOn: (ref) => action(ref, 'power_on'),
+    powerOff: (ref) => action(ref, 'shutdown'),
+    reboot: (ref) => action(ref, 'reboot'),
+
+    async destroy(ref) {
+      const droplet = await ourDroplet(ref, 'droplets.delete');
+      if (!droplet) return { done: true };
+      // Droplet first: its firewall protects it until it is gone.
+      await call('droplets.delete', { params: { droplet_id: ref.providerId }, accept: [404] });
+      const firewallId = toVm(ref.instanceId, droplet).firewallId;
+      if (firewallId) {
+        await call('firewalls.delete', { params: { firewall_id: firewallId }, accept: [404] });
+      }
+      return { done: true };
+    },
+
+    async listRegions(): Promise<Region[]> {
+      const res = await call<{ regions: Array<{ slug: string; name: string; available: boolean }> }>(
+        'regions.list',
+        { query: { per_page: PER_PAGE } },
+      );
+      return res.body.regions.map(({ slug, name, available }) => ({ slug, name, available }));
+    },
+
+    async listSizes(): Promise<Size[]> {
+      const res = await call<{
+        sizes: Array<{
+          slug: string;
+          vcpus: number;
+          memory: number;
+          disk: number;
+          price_monthly: number;
+          price_hourly: number;
+          regions: string[];
+          available: boolean;
+        }>;
+      }>('sizes.list', { query: { per_page: PER_PAGE } });
+      return res.body.sizes
+        .filter((s) => s.available)
+        .map((s) => ({
+          slug: s.slug,
+          vcpus: s.vcpus,
+          memoryMb: s.memory,
+          diskGb: s.disk,
+          priceMonthly: s.price_monthly,
+          priceHourly: s.price_hourly,
+          currency: 'USD',
+          priceIsEstimate: false,
+          regions: s.regions,
+        }));
+    },
+  };
+}
