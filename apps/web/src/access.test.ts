@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redirectFor } from './access.ts';
+import { matchRoute, redirectFor } from './access.ts';
 import { parseLocation } from './router.ts';
 
 const at = (hash: string) => parseLocation(hash);
@@ -23,4 +23,13 @@ test('after logging in, people continue only to one of our private pages', () =>
   assert.equal(redirectFor(at('/login?next=https%3A%2F%2Fevil.example'), 'signed-in'), '/');
   assert.equal(redirectFor(at('/signup?next=%2Flogin'), 'signed-in'), '/');
   assert.equal(redirectFor(at('/login?next=%2Factivity'), 'signed-out'), null);
+});
+
+test('an instance page takes its id from the address, and needs a session like any private page', () => {
+  assert.deepEqual(matchRoute('/instances/abc-123'), { page: '/instances/:id', params: { id: 'abc-123' } });
+  assert.equal(matchRoute('/instances/'), null);
+  assert.equal(matchRoute('/instances/a/b'), null);
+  assert.equal(redirectFor(at('/instances/abc'), 'signed-out'), '/login?next=%2Finstances%2Fabc');
+  assert.equal(redirectFor(at('/login?next=%2Finstances%2Fabc'), 'signed-in'), '/instances/abc');
+  assert.equal(redirectFor(at('/login?next=%2F%2Fevil.example'), 'signed-in'), '/');
 });

@@ -8,6 +8,13 @@ const eventLabels: Record<string, string> = {
   'auth.logout_all': 'Signed out everywhere',
   'account.password_changed': 'Password changed',
   'account.deleted': 'Account deleted',
+  'auth.reauthenticated': 'Password confirmed',
+  'credential.added': 'Cloud account connected',
+  'credential.verified': 'Cloud account verified',
+  'credential.deleted': 'Cloud account removed',
+  'instance.adopted': 'Server adopted',
+  'instance.removed': 'Instance removed',
+  'proxy.connection': 'Chat connection',
 };
 
 export function describeEvent({ event, outcome }: Pick<AuditEvent, 'event' | 'outcome'>): string {

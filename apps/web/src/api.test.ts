@@ -106,3 +106,38 @@ test('only auth.required reports the session as ended', async () => {
   await assert.rejects(api.me());
   assert.equal(ended, 1);
 });
+
+test('cloud connections and instances: ids are escaped into the path, deletes still carry a JSON body', async () => {
+  const server = fakeServer(() => new Response(null, { status: 204 }));
+  const api = createApi({ fetch: server.fetch });
+
+  await api.deleteCredential('a/b');
+  await api.removeInstance('c?d');
+  await api.reauthenticate('hunter2hunter2');
+
+  const [credential, instance, step] = server.calls;
+  assert.equal(credential?.url, '/api/credentials/a%2Fb');
+  assert.equal(credential?.init.method, 'DELETE');
+  assert.equal(credential?.init.body, '{}');
+  assert.equal(instance?.url, '/api/instances/c%3Fd');
+  assert.equal(step?.url, '/api/auth/reauthenticate');
+  assert.deepEqual(JSON.parse(String(step?.init.body)), { password: 'hunter2hunter2' });
+});
+
+test('a stale password proof is an ApiError the step-up prompt recognises, not a signed-out session', async () => {
+  let ended = 0;
+  const server = fakeServer(() =>
+    json(401, {
+      error: { code: 'auth.reauthentication_required', message: 'Confirm your password to continue.' },
+    }),
+  );
+  const api = createApi({ fetch: server.fetch, onSessionEnded: () => ended++ });
+
+  await assert.rejects(
+    api.addCredential({ provider: 'hetzner', label: 'x', token: 'tok-12345678', passwordProtected: false }),
+    {
+      code: 'auth.reauthentication_required',
+    },
+  );
+  assert.equal(ended, 0);
+});

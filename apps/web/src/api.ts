@@ -28,6 +28,73 @@ export type TransparencyReport = {
   statement: string;
 };
 
+export type CloudProvider = 'digitalocean' | 'aws' | 'hetzner' | 'gcp';
+
+export type VerificationStatus = 'verified' | 'failed' | 'unverified';
+
+/** A cloud connection as the server describes it: never its secret. */
+export type Credential = {
+  id: string;
+  provider: CloudProvider | string;
+  label: string;
+  last4: string | null;
+  passwordProtected: boolean;
+  verification: { status: VerificationStatus; reason: string | null; at: string | null };
+  createdAt: string;
+  lastUsedAt: string | null;
+};
+
+/** What a verification found: `missing` permissions when it failed, `unverified` ones it could not check. */
+export type VerificationResult = { credential: Credential; missing?: string[]; unverified?: string[] };
+
+export type AwsSetup =
+  | {
+      available: true;
+      externalId: string;
+      principalArn: string;
+      trustPolicy: unknown;
+      permissionPolicy: unknown;
+      cloudFormationTemplate: unknown;
+    }
+  | { available: false };
+
+export type CredentialSetup = {
+  digitalocean: { scopes: string[]; oauth: boolean };
+  hetzner: { permission: string };
+  aws: AwsSetup;
+};
+
+type Protection = { passwordProtected: boolean; password?: string };
+
+export type NewCredential = { label: string } & Protection &
+  (
+    | { provider: 'digitalocean' | 'hetzner'; token: string }
+    | { provider: 'aws'; roleArn: string }
+    | { provider: 'gcp'; workloadIdentity: Record<string, string> }
+  );
+
+export type Instance = {
+  id: string;
+  name: string;
+  provider: string;
+  status: string;
+  region: string | null;
+  size: string | null;
+  agentUrl: string | null;
+  agentFingerprint: string | null;
+  agentVersion: string | null;
+  openclawVersion: string | null;
+  createdAt: string;
+};
+
+export type InstanceHealth = {
+  ok: boolean;
+  agentVersion: string | null;
+  gateway: { ready: boolean; version: string | null };
+};
+
+export type Adoption = { name: string; agentUrl: string; fingerprint: string; registrationCode: string };
+
 type ApiErrorInit = {
   status: number;
   code: string;
@@ -121,6 +188,28 @@ export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSession
       return get<AuditPage>(`/api/me/audit?${query}`);
     },
     transparency: () => get<TransparencyReport>('/api/transparency'),
+    /** Step-up: proves the password again, for changes that need a recent proof. */
+    reauthenticate: (password: string) => send<void>('POST', '/api/auth/reauthenticate', { password }),
+
+    credentials: async () => (await get<{ credentials: Credential[] }>('/api/credentials')).credentials,
+    credentialSetup: () => get<CredentialSetup>('/api/credentials/setup'),
+    addCredential: (credential: NewCredential) =>
+      send<VerificationResult>('POST', '/api/credentials', credential),
+    verifyCredential: (id: string) =>
+      send<VerificationResult>('POST', `/api/credentials/${encodeURIComponent(id)}/verify`),
+    deleteCredential: (id: string) => send<void>('DELETE', `/api/credentials/${encodeURIComponent(id)}`),
+
+    instances: async () => (await get<{ instances: Instance[] }>('/api/instances')).instances,
+    instance: async (id: string) =>
+      (await get<{ instance: Instance }>(`/api/instances/${encodeURIComponent(id)}`)).instance,
+    instanceHealth: async (id: string) =>
+      (await get<{ health: InstanceHealth }>(`/api/instances/${encodeURIComponent(id)}/health`)).health,
+    adoptInstance: async (adoption: Adoption) =>
+      (await send<{ instance: Instance }>('POST', '/api/instances/adopt', adoption)).instance,
+    removeInstance: (id: string) => send<void>('DELETE', `/api/instances/${encodeURIComponent(id)}`),
+    /** A single-use ticket (≤ 60 s) for opening the chat WebSocket of one instance. */
+    chatTicket: (id: string) =>
+      send<{ ticket: string; expiresAt: string }>('POST', `/api/instances/${encodeURIComponent(id)}/tickets`),
   };
 }
 

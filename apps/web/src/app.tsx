@@ -1,20 +1,24 @@
 import { useEffect, useRef, type ComponentType } from 'react';
-import { isPagePath, redirectFor, type PagePath } from './access.ts';
+import { matchRoute, redirectFor, type PagePath } from './access.ts';
 import { Layout } from './components/layout.tsx';
 import { Page } from './components/page.tsx';
 import { AccountPage } from './pages/account-page.tsx';
 import { ActivityPage } from './pages/activity-page.tsx';
+import { CloudsPage } from './pages/clouds-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
+import { InstancePage } from './pages/instance-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { SignupPage } from './pages/signup-page.tsx';
 import { TransparencyPage } from './pages/transparency-page.tsx';
 import { href, navigate, useLocation } from './router.ts';
 import { useSession } from './session.tsx';
 
-const pages: Record<PagePath, ComponentType> = {
+const pages: Record<PagePath, ComponentType<{ params: Record<string, string> }>> = {
   '/': HomePage,
   '/account': AccountPage,
   '/activity': ActivityPage,
+  '/clouds': CloudsPage,
+  '/instances/:id': InstancePage,
   '/login': LoginPage,
   '/signup': SignupPage,
   '/transparency': TransparencyPage,
@@ -30,7 +34,8 @@ export function App() {
   }, [redirect]);
   useFocusOnNavigation(location.path);
 
-  const CurrentPage = isPagePath(location.path) ? pages[location.path] : NotFound;
+  const route = matchRoute(location.path);
+  const CurrentPage = route ? pages[route.page] : NotFound;
   return (
     <Layout>
       {state.status === 'loading' || redirect ? (
@@ -38,7 +43,7 @@ export function App() {
           Loading…
         </p>
       ) : (
-        <CurrentPage />
+        <CurrentPage params={route?.params ?? {}} />
       )}
     </Layout>
   );

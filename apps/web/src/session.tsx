@@ -13,8 +13,8 @@ type Session = {
   state: SessionState;
   api: Api;
   signedIn: (user: User) => void;
-  /** Forget the session locally and go to Log in, showing `notice` there. */
-  signedOut: (notice?: string) => void;
+  /** Forget the session locally and go to Log in, showing `notice` there; `returnTo` is where to continue. */
+  signedOut: (notice?: string, returnTo?: string) => void;
 };
 
 const SessionContext = createContext<Session | null>(null);
@@ -58,8 +58,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       state,
       api,
       signedIn: (user) => setState({ status: 'signed-in', user }),
-      signedOut: (notice) => {
-        navigate('/login');
+      signedOut: (notice, returnTo) => {
+        navigate(returnTo ? `/login?next=${encodeURIComponent(returnTo)}` : '/login');
         setState({ status: 'signed-out', notice: notice ?? null });
       },
     }),

@@ -73,9 +73,18 @@ type TextFieldProps = {
   error: ApiError | null;
 } & Omit<InputHTMLAttributes<HTMLInputElement>, 'name' | 'id' | 'aria-invalid' | 'aria-describedby'>;
 
+/** Beside its field, a validation message need not repeat the field's name ("roleArn: …"). */
+export function fieldMessage(error: ApiError | null, name: string): string | null {
+  if (error?.field !== name) return null;
+  const message = messageFor(error);
+  if (!message.startsWith(`${name}: `)) return message;
+  const rest = message.slice(name.length + 2);
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
 export function TextField({ name, label, hint, error, ...input }: TextFieldProps) {
   const id = useId();
-  const message = error?.field === name ? messageFor(error) : null;
+  const message = fieldMessage(error, name);
   const describedBy = [hint && `${id}-hint`, message && `${id}-error`].filter(Boolean).join(' ');
   return (
     <div className="field">

@@ -44,6 +44,7 @@ function Navigation() {
     state.status === 'signed-in'
       ? [
           ['/', 'Home'],
+          ['/clouds', 'Clouds'],
           ['/activity', 'Activity'],
           ['/account', 'Account'],
           ['/transparency', 'Transparency'],

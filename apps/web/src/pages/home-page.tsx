@@ -1,6 +1,11 @@
+import { useCallback } from 'react';
+import { FormError } from '../components/form.tsx';
 import { Page, Section } from '../components/page.tsx';
+import { AdoptForm } from '../instances/adopt-form.tsx';
+import { InstanceList } from '../instances/instance-list.tsx';
 import { href } from '../router.ts';
-import { useUser } from '../session.tsx';
+import { useSession, useUser } from '../session.tsx';
+import { useFetched } from '../use-fetched.ts';
 
 const promises = [
   ['Your chats stay yours', 'Messages pass through to your assistant and are never stored or logged by us.'],
@@ -17,16 +22,30 @@ const promises = [
 
 export function HomePage() {
   const user = useUser();
+  const { api } = useSession();
+  const load = useCallback(() => api.instances(), [api]);
+  const { data: instances, setData: setInstances, error } = useFetched(load);
   return (
     <Page title="Home" lede={`Signed in as ${user.email}`}>
       <Section id="instances" title="Your instances">
-        <div className="empty-state">
-          <p className="empty-state-title">No instances yet</p>
-          <p>
-            Instances come in a later release. You will connect your own cloud account and run your OpenClaw
-            assistant on a server you own, then chat with it from here.
+        <FormError error={error} fields={[]} />
+        {!instances && !error && (
+          <p className="loading" role="status">
+            Loading instances…
           </p>
-        </div>
+        )}
+        {instances && (
+          <InstanceList
+            instances={instances}
+            onRemoved={(id) => setInstances((list) => list?.filter((item) => item.id !== id) ?? null)}
+          />
+        )}
+        <p className="section-aside">
+          Your assistant will run in a cloud account of yours: <a href={href('/clouds')}>connect one</a>.
+        </p>
+      </Section>
+      <Section id="adopt" title="Adopt an existing server">
+        <AdoptForm onAdopted={(instance) => setInstances((list) => [...(list ?? []), instance])} />
       </Section>
       <Section id="promises" title="What we promise">
         <ul className="promise-list">
