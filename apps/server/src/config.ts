@@ -49,6 +49,24 @@ const envSchema = z.object({
   CLAW_DO_OAUTH_CLIENT_SECRET: z.string().optional(),
   CLAW_DO_OAUTH_AUTHORIZE_URL: z.url().optional(),
   CLAW_DO_OAUTH_TOKEN_URL: z.url().optional(),
+  /** The published agent package servers install, pinned: name@version and its npm `dist.integrity`. */
+  CLAW_AGENT_PACKAGE: z
+    .string()
+    .regex(/^(@[\w.-]+\/)?[\w.-]+@\d[\w.+-]*$/)
+    .optional(),
+  CLAW_AGENT_PACKAGE_INTEGRITY: z
+    .string()
+    .regex(/^sha512-[A-Za-z0-9+/=]+$/)
+    .optional(),
+  /** Addresses our proxy connects to instances from; the only sources instance firewalls admit on 3000. */
+  CLAW_EGRESS_ADDRESSES: z.string().optional(),
+  CLAW_AWS_IMAGE_ID: z
+    .string()
+    .regex(/^ami-[0-9a-f]+$/)
+    .optional(),
+  /** The port provisioned agents listen on (3000; tests change it to run several on one machine). */
+  CLAW_PROVISIONED_AGENT_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  CLAW_PROVISION_POLL_MS: positiveInt(5_000),
   CLAW_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
 });
 
@@ -72,7 +90,16 @@ export type Config = Readonly<{
   ticketTtlMs: number;
   stepUpMs: number;
   clouds: CloudEndpoints;
+  provisioning: ProvisioningSettings;
   proxy: ProxyLimits;
+}>;
+
+export type ProvisioningSettings = Readonly<{
+  agentPackage: { name: string; version: string; integrity: string } | undefined;
+  egressAddresses: readonly string[];
+  awsImageId: string | undefined;
+  agentPort: number;
+  pollMs: number;
 }>;
 
 export type CloudEndpoints = Readonly<{
@@ -137,6 +164,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     agentAllowPrivateNetworks: e.CLAW_AGENT_ALLOW_PRIVATE_NETWORKS === 'true',
     ticketTtlMs: e.CLAW_TICKET_TTL_SECONDS * 1000,
     stepUpMs: e.CLAW_STEP_UP_MINUTES * 60_000,
+    provisioning: Object.freeze({
+      agentPackage:
+        e.CLAW_AGENT_PACKAGE && e.CLAW_AGENT_PACKAGE_INTEGRITY
+          ? {
+              name: e.CLAW_AGENT_PACKAGE.slice(0, e.CLAW_AGENT_PACKAGE.lastIndexOf('@')),
+              version: e.CLAW_AGENT_PACKAGE.slice(e.CLAW_AGENT_PACKAGE.lastIndexOf('@') + 1),
+              integrity: e.CLAW_AGENT_PACKAGE_INTEGRITY,
+            }
+          : undefined,
+      egressAddresses: (e.CLAW_EGRESS_ADDRESSES ?? '')
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+      awsImageId: e.CLAW_AWS_IMAGE_ID,
+      agentPort: e.CLAW_PROVISIONED_AGENT_PORT,
+      pollMs: e.CLAW_PROVISION_POLL_MS,
+    }),
     clouds: Object.freeze({
       digitalOceanApiUrl: e.CLAW_DIGITALOCEAN_API_URL.replace(/\/$/, ''),
       hetznerApiUrl: e.CLAW_HETZNER_API_URL.replace(/\/$/, ''),

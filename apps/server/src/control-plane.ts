@@ -22,6 +22,10 @@ import { createCredentialRoutes } from './credentials/credential-routes.ts';
 import { createCredentialService } from './credentials/credential-service.ts';
 import { createCloudVerifier } from './credentials/cloud-verifier.ts';
 import { createDigitalOceanOAuthRoutes } from './credentials/oauth-routes.ts';
+import { createAgentCallbackRoutes } from './provisioning/agent-callback-routes.ts';
+import { startJobQueue } from './provisioning/job-queue.ts';
+import { createProvisioning } from './provisioning/provisioning-service.ts';
+import { createProvisioningRoutes } from './provisioning/provisioning-routes.ts';
 
 export type ControlPlane = { url: string; config: Config; database: Database; close(): Promise<void> };
 
@@ -95,6 +99,17 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       protectedKeys,
       verify: createCloudVerifier(config.clouds),
     });
+    const boss = await startJobQueue(database, log);
+    const provisioning = createProvisioning({
+      db,
+      boss,
+      log,
+      credentials,
+      instances,
+      clouds: config.clouds,
+      settings: config.provisioning,
+      publicUrl: config.publicUrl,
+    });
     const tickets = createTickets({ db, ttlMs: config.ticketTtlMs });
     const gatewayProxy = createGatewayProxy({
       db,
@@ -130,6 +145,14 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           confirmPassword,
           protectedKeys,
         }),
+        createProvisioningRoutes({ provisioning, instances }),
+        createAgentCallbackRoutes({
+          db,
+          instances,
+          log,
+          agentPort: config.provisioning.agentPort,
+          allowPrivateNetworks: config.agentAllowPrivateNetworks,
+        }),
         createDigitalOceanOAuthRoutes({
           db,
           credentials,
@@ -141,6 +164,8 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         createInstanceRoutes({ instances, tickets, log, maxChatBodyBytes: config.proxy.maxMessageBytes }),
       ],
     });
+    await provisioning.work();
+    await provisioning.resume();
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
     server.on('upgrade', (req, socket, head) => void gatewayProxy.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
@@ -157,6 +182,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       database,
       close: async () => {
         gatewayProxy.close();
+        await boss.stop({ graceful: false });
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ('closeAllConnections' in server) server.closeAllConnections();

@@ -17,17 +17,20 @@ export async function startTestPlane(env: Record<string, string> = {}) {
     log,
     env: { CLAW_LOG_LEVEL: 'info', ...env },
   });
+  // With an https public URL (deploying needs one), the dashboard's origin is that URL, not where we listen.
+  const origin = plane.config.publicUrl ? new URL(plane.config.publicUrl).origin : undefined;
+  const client = () => createHttpClient(plane.url, origin ? { origin } : {});
   return {
     plane,
     database,
     log,
-    client: () => createHttpClient(plane.url),
+    client,
     /** Signs a new user up and returns their client (holding the session) and id. */
     async signUp(
       email = `user-${crypto.randomUUID()}@example.com`,
       password = 'correct horse battery staple',
     ) {
-      const client = createHttpClient(plane.url);
+      const client = createHttpClient(plane.url, origin ? { origin } : {});
       const response = await client.post('/api/auth/signup', { email, password });
       if (response.status !== 201) throw new Error(`signup failed: ${response.status}`);
       return { client, email, password, id: response.json.user.id as string };

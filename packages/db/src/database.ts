@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -9,6 +10,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Database = {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** What a job queue needs to share this database: the embedded client, or the server's URL. */
+  connection: { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; url: string };
   migrate(): Promise<void>;
   /** Raw SQL with parameters; only `.rows` is portable across both drivers. */
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
@@ -41,6 +44,7 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     db,
     kind: 'postgres',
+    connection: { kind: 'postgres', url },
     migrate: () => migrate(db, { migrationsFolder }),
     query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
     close: () => pool.end(),
@@ -61,6 +65,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
     return {
       db: db as unknown as Db,
       kind: 'pglite',
+      connection: { kind: 'pglite', client },
       migrate: () => migrate(db, { migrationsFolder }),
       query: async <Row>(text: string, params?: unknown[]) => (await client.query<Row>(text, params)).rows,
       close: async () => {

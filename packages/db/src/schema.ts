@@ -91,6 +91,15 @@ export const instances = pgTable(
     openclawVersion: varchar('openclaw_version', { length: 32 }),
     // The instance credential (a bearer secret the agent checks), vault ciphertext under the user's data key.
     credentialCiphertext: bytea('credential_ciphertext'),
+    // Provisioned instances: which cloud connection created it (deleting a connection in use is refused).
+    cloudCredentialId: uuid('cloud_credential_id').references(() => credentials.id),
+    publicAddress: varchar('public_address', { length: 64 }),
+    failureReason: varchar('failure_reason', { length: 300 }),
+    // A step that has not finished by then fails the instance with a clear reason (the reconciler checks).
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+    // The one-time code the new server's agent calls back with (hashed; expires in 1 h).
+    registrationCodeHash: bytea('registration_code_hash'),
+    registrationExpiresAt: timestamp('registration_expires_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { schema, type Db } from '@claw/db';
+import type { InstanceStatus } from '../provisioning/instance-status.ts';
 
 const { auditLog, users } = schema;
 
@@ -13,6 +14,7 @@ export type AuditEvent =
   | 'account.deleted'
   | 'instance.adopted'
   | 'instance.removed'
+  | `instance.${InstanceStatus}`
   | 'proxy.connection'
   | 'auth.reauthenticated'
   | 'credential.added'

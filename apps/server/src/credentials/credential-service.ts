@@ -89,6 +89,27 @@ export function createCredentialService(deps: {
     }
   }
 
+  /**
+   * For background work (provisioning) with no session at hand: only credentials under the user's data
+   * key qualify; a password-protected one needs its owner signed in, so background work refuses it.
+   */
+  async function decryptForWork(row: CredentialRow): Promise<CredentialSecret> {
+    if (!row.ciphertext || row.passwordProtected) {
+      throw new AppError(
+        'credential.locked',
+        'This connection is protected by your password and cannot be used by background work.',
+      );
+    }
+    const key = await userKeys.dataKeyFor(row.userId);
+    try {
+      return JSON.parse(
+        decryptCredential(key, row.ciphertext, context(row)).toString('utf8'),
+      ) as CredentialSecret;
+    } finally {
+      key.fill(0);
+    }
+  }
+
   async function recordVerification(
     session: ActiveSession,
     row: CredentialRow,
@@ -177,7 +198,7 @@ export function createCredentialService(deps: {
     });
   }
 
-  return { externalIdFor, list, get, add, verify, remove, decrypt };
+  return { externalIdFor, list, get, add, verify, remove, decrypt, decryptForWork };
 }
 
 export type CredentialService = ReturnType<typeof createCredentialService>;

@@ -83,7 +83,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   });
   // Chat requests carry their own, larger limit on their route.
   app.use('/api/*', (c, next) => (options.ownBodyLimit.test(c.req.path) ? next() : limitBody(c, next)));
-  app.use('/api/*', csrfGuard(options.allowedOrigins));
+  app.use('/api/*', csrfGuard(options.allowedOrigins, /^\/api\/agent\/register$/));
   for (const middleware of options.apiMiddleware) app.use('/api/*', middleware);
   for (const module of options.modules) app.route('/', module);
 

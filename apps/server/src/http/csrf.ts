@@ -9,9 +9,13 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * cookies are the first line; this check is the second, and it also covers browsers or
  * configurations where SameSite does not hold. Scripts send `Origin: <our origin>` and a JSON body.
  */
-export function csrfGuard(allowedOrigins: () => ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+export function csrfGuard(
+  allowedOrigins: () => ReadonlySet<string>,
+  /** Machine-to-machine endpoints that carry their own proof instead of a cookie (a one-time code). */
+  exempt: RegExp,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (safeMethods.has(c.req.method)) return next();
+    if (safeMethods.has(c.req.method) || exempt.test(c.req.path)) return next();
     const origin = c.req.header('origin');
     const fetchSite = c.req.header('sec-fetch-site');
     if (fetchSite && fetchSite !== 'same-origin') {

@@ -54,9 +54,57 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
   }
 
   /**
-   * Adopts a server the user runs themselves: checks the pasted fingerprint against the certificate
-   * the agent presents before sending it anything, then registers a fresh instance credential.
+   * Enrols an agent: checks the fingerprint against the certificate the agent presents before sending
+   * it anything, then registers a fresh instance credential with its one-time code over TLS pinned to
+   * that certificate. Returns what the instance row must hold to reach it from now on.
    */
+  async function enrolAgent(input: {
+    userId: string;
+    instanceId: string;
+    url: URL;
+    fingerprint: string;
+    code: string;
+  }) {
+    const certificatePem = await fetchPeerCertificate(input.url);
+    if (fingerprintOf(new X509Certificate(certificatePem).raw) !== input.fingerprint) {
+      throw new AppError(
+        'instance.fingerprint_mismatch',
+        'The server at that URL presents a different certificate than the fingerprint given.',
+        { field: 'fingerprint' },
+      );
+    }
+    const credential = randomBytes(32).toString('base64url');
+    const dataKey = await userKeys.dataKeyFor(input.userId);
+    let ciphertext: Buffer;
+    try {
+      ciphertext = encryptCredential(
+        dataKey,
+        Buffer.from(credential),
+        credentialContext(input.userId, input.instanceId),
+      );
+    } finally {
+      dataKey.fill(0);
+    }
+    const agentUrl = input.url.origin;
+    const health = await createAgentClient({
+      url: agentUrl,
+      certificatePem,
+      fingerprint: input.fingerprint,
+    }).register(input.code, credential);
+    return {
+      gatewayReady: health.gateway.ready,
+      fields: {
+        agentUrl,
+        agentFingerprint: input.fingerprint,
+        agentCertificate: new X509Certificate(certificatePem).raw,
+        agentVersion: health.agentVersion,
+        openclawVersion: health.gateway.version,
+        credentialCiphertext: ciphertext,
+      },
+    };
+  }
+
+  /** Adopts a server the user runs themselves, from the URL, fingerprint and code its agent printed. */
   async function adopt(userId: string, input: AdoptInput, audit: AuditContext): Promise<InstanceRow> {
     await assertBelowPlanLimit(userId);
     const fingerprint = normaliseFingerprint(input.fingerprint);
@@ -70,28 +118,14 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
       );
     }
     const url = await checkAgentUrl(input.agentUrl, deps.allowPrivateNetworks);
-    const certificatePem = await fetchPeerCertificate(url);
-    if (fingerprintOf(new X509Certificate(certificatePem).raw) !== fingerprint) {
-      throw new AppError(
-        'instance.fingerprint_mismatch',
-        'The server at that URL presents a different certificate than the fingerprint you pasted.',
-        { field: 'fingerprint' },
-      );
-    }
     const id = randomUUID();
-    const credential = randomBytes(32).toString('base64url');
-    const dataKey = await userKeys.dataKeyFor(userId);
-    let ciphertext: Buffer;
-    try {
-      ciphertext = encryptCredential(dataKey, Buffer.from(credential), credentialContext(userId, id));
-    } finally {
-      dataKey.fill(0);
-    }
-    const agentUrl = url.origin;
-    const health = await createAgentClient({ url: agentUrl, certificatePem, fingerprint }).register(
-      input.registrationCode,
-      credential,
-    );
+    const enrolled = await enrolAgent({
+      userId,
+      instanceId: id,
+      url,
+      fingerprint,
+      code: input.registrationCode,
+    });
     return db.transaction(async (tx) => {
       const [row] = await tx
         .insert(instances)
@@ -100,13 +134,8 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
           userId,
           name: input.name,
           provider: 'adopted',
-          status: health.gateway.ready ? 'ready' : 'starting',
-          agentUrl,
-          agentFingerprint: fingerprint,
-          agentCertificate: new X509Certificate(certificatePem).raw,
-          agentVersion: health.agentVersion,
-          openclawVersion: health.gateway.version,
-          credentialCiphertext: ciphertext,
+          status: enrolled.gatewayReady ? 'ready' : 'registering',
+          ...enrolled.fields,
         })
         .returning();
       if (!row) throw new Error('insert returned no row');
@@ -154,7 +183,7 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
     return client.health();
   }
 
-  return { get, list, adopt, remove, connect, health };
+  return { get, list, adopt, enrolAgent, assertBelowPlanLimit, remove, connect, health };
 }
 
 export type InstanceService = ReturnType<typeof createInstanceService>;

@@ -99,7 +99,11 @@ const sizeBody = (s: (typeof SIZES)[number]) => ({
 });
 const page = (key: string, items: unknown[]) => ({ [key]: items, links: {}, meta: { total: items.length } });
 
-export async function startDigitalOceanFake(options: { spec: string }): Promise<DigitalOceanFake> {
+export async function startDigitalOceanFake(options: {
+  spec: string;
+  /** The address new Droplets get; a workflow test points it at a local agent (default: TEST-NET-3). */
+  publicIpv4?: string;
+}): Promise<DigitalOceanFake> {
   const droplets = new Map<number, FakeDroplet>();
   const firewalls = new Map<string, FakeFirewall>();
   const tags = new Set<string>();
@@ -246,7 +250,7 @@ export async function startDigitalOceanFake(options: { spec: string }): Promise<
           monitoring: b.monitoring ?? false,
           ipv6: b.ipv6 ?? false,
           bootReads: 1,
-          ipv4: `203.0.113.${id % 250}`,
+          ipv4: options.publicIpv4 ?? `203.0.113.${id % 250}`,
         };
         // Tags named on create are created if missing (droplet_create.yml, `tags`).
         d.tags.forEach((t) => tags.add(t));

@@ -1,0 +1,224 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { schema, type Db } from '@claw/db';
+import { describeError, type Logger } from '@claw/logger';
+import { isProviderError, type Provisioner, type Vm, type VmRef } from '@claw/providers';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { InstanceStatus } from './instance-status.ts';
+import { withRetry } from './with-retry.ts';
+
+const { instances } = schema;
+type InstanceRow = typeof instances.$inferSelect;
+
+export type WorkflowDeps = {
+  db: Db;
+  log: Logger;
+  /** The provider client for this instance's cloud connection (decrypts the credential for this use). */
+  provisionerFor(row: InstanceRow): Promise<Provisioner>;
+  /** The cloud-init user-data carrying this instance's one-time registration code. */
+  userData(row: InstanceRow, registrationCode: string): string;
+  image(row: InstanceRow): string;
+  allowedSources: readonly string[];
+  deadlines: { createMs: number; bootMs: number; registerMs: number };
+  pollMs: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+export const registrationTtlMs = 60 * 60_000;
+export const hashCode = (code: string) => createHash('sha256').update(code).digest();
+
+/**
+ * The provisioning state machine. Every step first persists what it is about to depend on (the cloud
+ * resource id before any wait), and every step can be re-run after a crash: create looks for a VM of
+ * this instance before making one, destroy treats "gone" as done.
+ */
+export function createWorkflow(deps: WorkflowDeps) {
+  const { db, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  async function load(id: string): Promise<InstanceRow | null> {
+    const [row] = await db.select().from(instances).where(eq(instances.id, id));
+    return row ?? null;
+  }
+
+  async function transition(
+    row: InstanceRow,
+    status: InstanceStatus,
+    extra: Partial<typeof instances.$inferInsert> = {},
+    deadlineMs?: number,
+  ): Promise<InstanceRow> {
+    const at = now();
+    const [updated] = await db
+      .update(instances)
+      .set({
+        status,
+        updatedAt: at,
+        deadlineAt: deadlineMs === undefined ? null : new Date(at.getTime() + deadlineMs),
+        ...extra,
+      })
+      .where(eq(instances.id, row.id))
+      .returning();
+    await appendAudit(db, {
+      userId: row.userId,
+      event: `instance.${status}`,
+      outcome: status === 'failed' ? 'failed' : 'ok',
+      instanceId: row.id,
+      requestId: null,
+      clientIp: null,
+      clientAgent: null,
+    });
+    log.info({ event: 'instance.status', instanceId: row.id, userId: row.userId, outcome: status });
+    return updated ?? row;
+  }
+
+  const refOf = (row: InstanceRow): VmRef => ({
+    instanceId: row.id,
+    providerId: row.cloudResourceId ?? '',
+    region: row.region ?? '',
+  });
+
+  async function fail(row: InstanceRow, reason: string): Promise<void> {
+    await transition(row, 'failed', { failureReason: reason.slice(0, 300) });
+  }
+
+  /** Makes the VM, or finds the one an earlier, interrupted attempt made. */
+  async function createVm(row: InstanceRow, provisioner: Provisioner): Promise<InstanceRow> {
+    const [existing] = await withRetry(
+      () => provisioner.findByInstance({ instanceId: row.id, region: row.region ?? '' }),
+      { sleep },
+    );
+    let vm: Vm;
+    if (existing) {
+      vm = existing;
+    } else {
+      // A fresh code for a fresh VM; its hash is stored before the VM exists, so the VM's callback always matches.
+      const code = randomBytes(24).toString('base64url');
+      await db
+        .update(instances)
+        .set({
+          registrationCodeHash: hashCode(code),
+          registrationExpiresAt: new Date(now().getTime() + registrationTtlMs),
+        })
+        .where(eq(instances.id, row.id));
+      vm = await withRetry(
+        () =>
+          provisioner.create({
+            instanceId: row.id,
+            name: `claw-${row.id.slice(0, 8)}`,
+            region: row.region ?? '',
+            size: row.size ?? '',
+            image: deps.image(row),
+            userData: deps.userData(row, code),
+            allowedSources: deps.allowedSources,
+          }),
+        { sleep },
+      );
+    }
+    // Persisted before any wait: from here on the VM can always be found and deleted by id.
+    const [updated] = await db
+      .update(instances)
+      .set({ cloudResourceId: vm.providerId, region: vm.region })
+      .where(eq(instances.id, row.id))
+      .returning();
+    return updated ?? row;
+  }
+
+  async function waitFor(
+    row: InstanceRow,
+    provisioner: Provisioner,
+    wanted: Vm['status'],
+  ): Promise<Vm | null> {
+    for (;;) {
+      const vm = await withRetry(() => provisioner.get(refOf(row)), { sleep });
+      if (vm.status === wanted) return vm;
+      if (row.deadlineAt && now() > row.deadlineAt) return null;
+      await sleep(deps.pollMs);
+    }
+  }
+
+  async function create(id: string): Promise<void> {
+    let row = await load(id);
+    if (!row) return;
+    const provisioner = await deps.provisionerFor(row);
+    if (row.status === 'requested') row = await transition(row, 'creating', {}, deps.deadlines.createMs);
+    if (row.status === 'creating') {
+      row = await createVm(row, provisioner);
+      row = await transition(row, 'booting', {}, deps.deadlines.bootMs);
+    }
+    if (row.status === 'booting') {
+      const vm = await waitFor(row, provisioner, 'running');
+      if (!vm)
+        return fail(row, 'The server did not start in time. It has been left for you to inspect or destroy.');
+      row = await transition(
+        row,
+        'registering',
+        { publicAddress: vm.publicIpv4 ?? vm.publicIpv6 ?? null },
+        deps.deadlines.registerMs,
+      );
+    }
+    // 'registering' ends when the new server's agent calls back (agent-callback-routes.ts).
+  }
+
+  async function power(id: string, action: 'stop' | 'start' | 'reboot'): Promise<void> {
+    let row = await load(id);
+    if (!row?.cloudResourceId) return;
+    const provisioner = await deps.provisionerFor(row);
+    const [during, after, call, wanted] = {
+      stop: ['stopping', 'stopped', () => provisioner.powerOff(refOf(row as InstanceRow)), 'off'],
+      start: ['starting', 'ready', () => provisioner.powerOn(refOf(row as InstanceRow)), 'running'],
+      reboot: ['rebooting', 'ready', () => provisioner.reboot(refOf(row as InstanceRow)), 'running'],
+    }[action] as [InstanceStatus, InstanceStatus, () => Promise<void>, Vm['status']];
+    if (row.status !== during) row = await transition(row, during, {}, deps.deadlines.bootMs);
+    await withRetry(call, { sleep });
+    if (action === 'reboot') await sleep(deps.pollMs);
+    const vm = await waitFor(row, provisioner, wanted);
+    if (!vm) return fail(row, `The server did not ${action} in time.`);
+    await transition(row, after);
+  }
+
+  /** Two-phase: mark, delete by id until the provider says it is done, confirm it is gone. */
+  async function destroy(id: string): Promise<void> {
+    let row = await load(id);
+    if (!row || row.status === 'destroyed') return;
+    if (row.status !== 'destroying') row = await transition(row, 'destroying', {}, deps.deadlines.bootMs);
+    if (row.cloudResourceId) {
+      const provisioner = await deps.provisionerFor(row);
+      for (;;) {
+        const { done } = await withRetry(() => provisioner.destroy(refOf(row as InstanceRow)), { sleep });
+        if (done) break;
+        if (row.deadlineAt && now() > row.deadlineAt)
+          return fail(row, 'The server could not be deleted in time; we will retry.');
+        await sleep(deps.pollMs);
+      }
+      const vm = await withRetry(() => provisioner.get(refOf(row as InstanceRow)), { sleep });
+      if (vm.status !== 'gone') return fail(row, 'The provider still reports the server after deletion.');
+    }
+    await transition(row, 'destroyed', { credentialCiphertext: null });
+  }
+
+  /** Runs a step, turning a final provider error into a failed instance with the provider's words. */
+  async function run(id: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      log.warn({ event: 'instance.step_failed', instanceId: id, ...describeError(error) });
+      const row = await load(id);
+      if (!row) return;
+      if (isProviderError(error) && error.retryable) throw error; // the job is retried later
+      await fail(
+        row,
+        isProviderError(error) ? `${error.provider}: ${error.message}` : 'Provisioning failed unexpectedly.',
+      );
+    }
+  }
+
+  return {
+    create: (id: string) => run(id, () => create(id)),
+    power: (id: string, action: 'stop' | 'start' | 'reboot') => run(id, () => power(id, action)),
+    destroy: (id: string) => run(id, () => destroy(id)),
+  };
+}
+
+export type Workflow = ReturnType<typeof createWorkflow>;
