@@ -67,6 +67,7 @@ const envSchema = z.object({
   /** The port provisioned agents listen on (3000; tests change it to run several on one machine). */
   CLAW_PROVISIONED_AGENT_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   CLAW_PROVISION_POLL_MS: positiveInt(5_000),
+  CLAW_RECONCILE_MS: positiveInt(5 * 60_000),
   CLAW_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
 });
 
@@ -100,6 +101,7 @@ export type ProvisioningSettings = Readonly<{
   awsImageId: string | undefined;
   agentPort: number;
   pollMs: number;
+  reconcileMs: number;
 }>;
 
 export type CloudEndpoints = Readonly<{
@@ -180,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       awsImageId: e.CLAW_AWS_IMAGE_ID,
       agentPort: e.CLAW_PROVISIONED_AGENT_PORT,
       pollMs: e.CLAW_PROVISION_POLL_MS,
+      reconcileMs: e.CLAW_RECONCILE_MS,
     }),
     clouds: Object.freeze({
       digitalOceanApiUrl: e.CLAW_DIGITALOCEAN_API_URL.replace(/\/$/, ''),

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { isFirstRun, openDatabase, type Database } from '@claw/db';
-import { createLogger, type Logger } from '@claw/logger';
+import { createLogger, describeError, type Logger } from '@claw/logger';
 import { createAccountRoutes } from './account/account-routes.ts';
 import { createAuthRoutes } from './auth/auth-routes.ts';
 import { createLoginThrottle } from './auth/login-throttle.ts';
@@ -165,7 +165,15 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       ],
     });
     await provisioning.work();
-    await provisioning.resume();
+    await provisioning.reconcile();
+    const reconciler = setInterval(
+      () =>
+        void provisioning
+          .reconcile()
+          .catch((error: unknown) => log.warn({ event: 'reconcile.failed', ...describeError(error) })),
+      config.provisioning.reconcileMs,
+    );
+    reconciler.unref();
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
     server.on('upgrade', (req, socket, head) => void gatewayProxy.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
@@ -181,6 +189,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       config,
       database,
       close: async () => {
+        clearInterval(reconciler);
         gatewayProxy.close();
         await boss.stop({ graceful: false });
         await new Promise<void>((resolve) => {

@@ -4,7 +4,6 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { schema, type Db } from '@claw/db';
 import { describeError, type Logger } from '@claw/logger';
-import { appendAudit } from '../audit/audit-log.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/api-schemas.ts';
 import { validationHook } from '../http/validation.ts';
@@ -75,29 +74,18 @@ export function createAgentCallbackRoutes(deps: {
           code: input.adoptionCode,
         });
         // Spending the code and recording the agent happen together: a replayed callback finds no code.
+        // The workflow, polling, marks the instance ready once the agent reports its gateway ready.
         const [updated] = await deps.db
           .update(instances)
           .set({
             ...enrolled.fields,
             registrationCodeHash: null,
             registrationExpiresAt: null,
-            ...(enrolled.gatewayReady ? { status: 'ready', deadlineAt: null } : {}),
             updatedAt: new Date(),
           })
           .where(and(eq(instances.id, row.id), eq(instances.registrationCodeHash, presented)))
           .returning();
         if (!updated) return c.json({ error: 'refused' }, 401);
-        if (enrolled.gatewayReady) {
-          await appendAudit(deps.db, {
-            userId: row.userId,
-            event: 'instance.ready',
-            outcome: 'ok',
-            instanceId: row.id,
-            requestId: c.get('requestId'),
-            clientIp: null,
-            clientAgent: null,
-          });
-        }
         return c.json({ ok: true }, 200);
       } catch (error) {
         deps.log.warn({ event: 'agent.callback_failed', instanceId: row.id, ...describeError(error) });

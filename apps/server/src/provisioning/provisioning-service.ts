@@ -75,6 +75,10 @@ export function createProvisioning(deps: {
         agentPackage: agentPackage(),
       }),
     image: (row) => imageFor(row.provider, settings.awsImageId),
+    gatewayReady: async (row) => {
+      const { client } = await deps.instances.connect(row);
+      return (await client.health().catch(() => null))?.gateway.ready ?? false;
+    },
     allowedSources: settings.egressAddresses,
     deadlines: { createMs: 10 * 60_000, bootMs: 15 * 60_000, registerMs: 30 * 60_000 },
     pollMs: settings.pollMs,
@@ -173,19 +177,44 @@ export function createProvisioning(deps: {
 
   /** Runs the jobs; a worker killed mid-step is safe: the next run of the job resumes the step. */
   async function work(): Promise<void> {
-    await boss.work<ProvisioningJob>(provisioningQueue, { batchSize: 1 }, async ([job]) => {
-      if (!job) return;
-      const { instanceId, action } = job.data;
-      if (action === 'create') return workflow.create(instanceId);
-      if (action === 'destroy') return workflow.destroy(instanceId);
-      return workflow.power(instanceId, action);
-    });
+    // Several at once: a destroy must not wait behind another instance's (or its own) long create.
+    await boss.work<ProvisioningJob>(
+      provisioningQueue,
+      { batchSize: 1, localConcurrency: 4 },
+      async ([job]) => {
+        if (!job) return;
+        const { instanceId, action } = job.data;
+        if (action === 'create') return workflow.create(instanceId);
+        if (action === 'destroy') return workflow.destroy(instanceId);
+        return workflow.power(instanceId, action);
+      },
+    );
   }
 
-  /** At start-up: any instance mid-flight gets its job again (a job lost with a crashed process, for one). */
-  async function resume(): Promise<void> {
+  const stuckReasons: Partial<Record<string, string>> = {
+    requested: 'Provisioning never started.',
+    creating: 'The cloud provider did not create the server in time.',
+    booting: 'The server did not boot in time.',
+    registering: "The server booted but its agent never became ready (see the server's console log).",
+    stopping: 'The server did not stop in time.',
+    starting: 'The server did not start in time.',
+    rebooting: 'The server did not come back from the reboot in time.',
+  };
+  const resumeAs: Record<string, ProvisioningJob['action']> = {
+    destroying: 'destroy',
+    stopping: 'stop',
+    starting: 'start',
+    rebooting: 'reboot',
+  };
+
+  /**
+   * At start-up and every few minutes: an instance past its step's deadline fails with a clear reason
+   * (a destroy is retried instead); every other instance mid-flight gets its job again, so a job lost
+   * with a crashed process resumes (singleton keys stop duplicates).
+   */
+  async function reconcile(): Promise<void> {
     const pending = await db
-      .select({ id: instances.id, status: instances.status })
+      .select()
       .from(instances)
       .where(
         and(
@@ -193,17 +222,31 @@ export function createProvisioning(deps: {
           notInArray(instances.provider, ['adopted']),
         ),
       );
-    const resumeAs: Record<string, ProvisioningJob['action']> = {
-      destroying: 'destroy',
-      stopping: 'stop',
-      starting: 'start',
-      rebooting: 'reboot',
-    };
-    for (const row of pending)
+    const at = new Date();
+    for (const row of pending) {
+      const late = row.deadlineAt !== null && row.deadlineAt < at;
+      const reason = stuckReasons[row.status];
+      if (late && reason) {
+        await db
+          .update(instances)
+          .set({ status: 'failed', failureReason: reason, deadlineAt: null })
+          .where(eq(instances.id, row.id));
+        await appendAudit(db, {
+          userId: row.userId,
+          event: 'instance.failed',
+          outcome: 'failed',
+          instanceId: row.id,
+          requestId: null,
+          clientIp: null,
+          clientAgent: null,
+        });
+        continue;
+      }
       await enqueue({ instanceId: row.id, action: resumeAs[row.status] ?? 'create' });
+    }
   }
 
-  return { deploy, act, options, preview, work, resume };
+  return { deploy, act, options, preview, work, reconcile };
 }
 
 export type Provisioning = ReturnType<typeof createProvisioning>;

@@ -2,6 +2,7 @@
 // spec by `prism proxy --errors`, pg-boss on the embedded database, and a real agent process playing the new
 // server (its callback carries the registration code the fake received in the Droplet's user-data).
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, test, type TestContext } from 'node:test';
 import { startAgentProcess, type AgentProcess } from '@claw/testing';
 import {
@@ -20,14 +21,19 @@ let agent: AgentProcess;
 let t: TestPlane;
 let user: Awaited<ReturnType<TestPlane['signUp']>>;
 let credentialId: string;
+let gateway: Server;
 
 before(async () => {
   const spec = locateSpec('digitalocean');
   skip = skipUnlessAvailable(spec, locatePrism());
   if (skip) return;
   fake = await startDigitalOceanFake({ spec: spec.ok ? spec.path : '', publicIpv4: '127.0.0.1' });
-  // Stands in for the agent on the new server; the gateway behind it is not needed to prove the workflow.
-  agent = await startAgentProcess({ gatewayUrl: 'http://127.0.0.1:9', gatewayToken: 'unused-gateway-token' });
+  // The new server: a real agent, in front of a gateway that only answers its readiness probes (chat is not
+  // what this file proves).
+  gateway = createServer((_req, res) => res.end(JSON.stringify({ ready: true, version: '2026.9.6' })));
+  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+  const gatewayUrl = `http://127.0.0.1:${(gateway.address() as { port: number }).port}`;
+  agent = await startAgentProcess({ gatewayUrl, gatewayToken: 'unused-gateway-token' });
   t = await startTestPlane({
     CLAW_PUBLIC_URL: 'https://claw.test',
     CLAW_DIGITALOCEAN_API_URL: fake.url,
@@ -52,6 +58,7 @@ after(async () => {
   await t?.close();
   await agent?.stop();
   await fake?.stop();
+  gateway?.close();
 });
 
 function needsPeers(ctx: TestContext): boolean {
@@ -128,9 +135,10 @@ test('deploy → creating → booting → registering → ready, through the age
   assert.equal((await callback('a-wrong-code-that-is-long-enough')).status, 401);
   assert.equal((await callback(code)).status, 200);
   assert.equal((await callback(code)).status, 401, 'the code is spent');
+  assert.equal(await waitForStatus(id, 'ready'), 'ready', 'ready once the agent reports its gateway ready');
   const instance = (await user.client.get(`/api/instances/${id}`)).json.instance;
   assert.equal(instance.agentFingerprint, agent.fingerprint);
-  assert.ok(['registering', 'ready'].includes(instance.status));
+  assert.equal(instance.openclawVersion, '2026.9.6');
 
   const events = (
     await t.database.query<{ event: string }>(

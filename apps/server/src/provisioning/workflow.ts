@@ -18,6 +18,8 @@ export type WorkflowDeps = {
   /** The cloud-init user-data carrying this instance's one-time registration code. */
   userData(row: InstanceRow, registrationCode: string): string;
   image(row: InstanceRow): string;
+  /** Whether the registered agent reports its gateway ready (false while unreachable). */
+  gatewayReady(row: InstanceRow): Promise<boolean>;
   allowedSources: readonly string[];
   deadlines: { createMs: number; bootMs: number; registerMs: number };
   pollMs: number;
@@ -158,7 +160,21 @@ export function createWorkflow(deps: WorkflowDeps) {
         deps.deadlines.registerMs,
       );
     }
-    // 'registering' ends when the new server's agent calls back (agent-callback-routes.ts).
+    // The new server's agent calls back (agent-callback-routes.ts) and is enrolled; ready is when its gateway is.
+    while (row.status === 'registering') {
+      if (row.agentFingerprint && (await deps.gatewayReady(row))) {
+        await transition(row, 'ready');
+        return;
+      }
+      if (row.deadlineAt && now() > row.deadlineAt) {
+        return fail(
+          row,
+          "The server started but its assistant never became ready (see the server's console log).",
+        );
+      }
+      await sleep(deps.pollMs);
+      row = (await load(id)) ?? row;
+    }
   }
 
   async function power(id: string, action: 'stop' | 'start' | 'reboot'): Promise<void> {
