@@ -9,6 +9,8 @@ import { createLogger } from './logger.ts';
 import { createRegistration } from './registration.ts';
 import { createAgentServer } from './server.ts';
 import { createSsePipe } from './sse-pipe.ts';
+import { createSupportRoutes } from './support/support-routes.ts';
+import { createSupport } from './support/support-service.ts';
 import { AGENT_VERSION } from './version.ts';
 import { createWsPipe } from './ws-pipe.ts';
 
@@ -46,6 +48,9 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     maxPayloadBytes: config.maxPayloadBytes,
     pingIntervalMs: config.pingIntervalMs,
   });
+  const support = config.support
+    ? await createSupport({ config: config.support, stateDir: config.stateDir, log, now })
+    : undefined;
   const server = createAgentServer({
     certificate,
     store,
@@ -54,6 +59,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     agentVersion: AGENT_VERSION,
     wsPipe,
     ssePipe: createSsePipe({ ...gateway, maxPayloadBytes: config.maxPayloadBytes }),
+    ...(support ? { support: createSupportRoutes(support) } : {}),
     log,
     now,
   });
@@ -76,12 +82,14 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     url: `https://${host}:${port}`,
     fingerprint: certificate.fingerprint,
     ...(registrationCode === undefined ? {} : { registrationCode }),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         wsPipe.close();
         server.close(() => resolve());
         server.closeAllConnections();
-        log({ event: 'agent.stopped' });
-      }),
+      });
+      await support?.close();
+      log({ event: 'agent.stopped' });
+    },
   };
 }

@@ -1,6 +1,8 @@
 // Agent configuration, read once from the environment at start-up and frozen. A bad environment fails fast
 // naming the keys, never their values.
 import fs from 'node:fs';
+import { loadSupportConfig } from './support/support-config.ts';
+import type { SupportConfig } from './support/support-config.ts';
 
 export type AgentConfig = Readonly<{
   host: string;
@@ -16,6 +18,8 @@ export type AgentConfig = Readonly<{
   pingIntervalMs: number;
   registrationTtlMs: number;
   maxRegistrationFailures: number;
+  /** Support access (docs/support-access.md); undefined = off, the routes are 404. */
+  support: SupportConfig | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -98,6 +102,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     pingIntervalMs: integer(env, 'CLAW_AGENT_PING_INTERVAL_MS', DEFAULTS.pingIntervalMs, 1000, 600_000, bad),
     registrationTtlMs: DEFAULTS.registrationTtlMs,
     maxRegistrationFailures: DEFAULTS.maxRegistrationFailures,
+    support: loadSupportConfig(env, bad),
   };
   if (bad.length > 0) throw new ConfigError(`invalid agent environment: ${bad.join(', ')}`);
   return Object.freeze(config);

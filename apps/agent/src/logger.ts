@@ -13,6 +13,9 @@ export type LogEntry = {
   errorCode?: string;
   port?: number;
   fingerprint?: string;
+  /** A support grant (uuid); never its principal, CA key or anything a session shows. */
+  grantId?: string;
+  count?: number;
 };
 
 export type Log = (entry: LogEntry) => void;
@@ -26,6 +29,7 @@ const NUMBER_FIELDS = [
   'ms',
   'status',
   'port',
+  'count',
 ] as const;
 // Strings are restricted to identifier shapes, so even a misused field cannot carry free text.
 const STRING_FIELDS = {
@@ -33,6 +37,7 @@ const STRING_FIELDS = {
   connId: /^[A-Za-z0-9_-]{1,64}$/,
   errorCode: /^[A-Za-z0-9_.-]{1,64}$/,
   fingerprint: /^[0-9A-F:]{95}$/,
+  grantId: /^[0-9a-f-]{36}$/,
 } as const;
 
 export function createLogger(write: (line: string) => void, now: () => number = Date.now): Log {

@@ -3,6 +3,7 @@
 //   POST /register             one-time adoption with the registration code
 //   GET  /gateway              WebSocket pipe to the gateway (instance credential)
 //   POST /v1/chat/completions  SSE pipe to the gateway (instance credential)
+//   /support/...               support access, when enabled (instance credential; support/support-routes.ts)
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,7 @@ import type { Log } from './logger.ts';
 import { errorCodeOf } from './logger.ts';
 import type { Registration } from './registration.ts';
 import type { SsePipe } from './sse-pipe.ts';
+import type { SupportRoutes } from './support/support-routes.ts';
 import type { WsPipe } from './ws-pipe.ts';
 
 const REGISTER_BODY_BYTES = 16 * 1024;
@@ -32,6 +34,7 @@ export function createAgentServer(deps: {
   agentVersion: string;
   wsPipe: WsPipe;
   ssePipe: SsePipe;
+  support?: SupportRoutes;
   log: Log;
   now: () => number;
 }): https.Server {
@@ -62,13 +65,18 @@ export function createAgentServer(deps: {
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { pathname } = new URL(req.url ?? '/', 'https://agent.invalid');
+    const url = new URL(req.url ?? '/', 'https://agent.invalid');
+    const { pathname } = url;
     const route = `${req.method} ${pathname}`;
     if (route === 'GET /healthz') return healthz(res);
     if (route === 'POST /register') return register(req, res);
     if (route === 'POST /v1/chat/completions') {
       if (!authorized(req)) return sendError(res, 401, 'unauthorized');
       return deps.ssePipe(req, res);
+    }
+    if (deps.support && pathname.startsWith('/support/')) {
+      if (!authorized(req)) return sendError(res, 401, 'unauthorized');
+      return deps.support(req, res, url);
     }
     sendError(res, 404, 'not_found');
   }

@@ -1,0 +1,19 @@
+// One error type for the support feature; the routes map its code to an HTTP status (support-routes.ts).
+export type SupportErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'grant_active'
+  | 'support_user_missing'
+  | 'sudo_unavailable'
+  | 'sshd_config_invalid'
+  | 'sshd_reload_timeout'
+  | 'sessions_survived';
+
+export class SupportError extends Error {
+  override name = 'SupportError';
+  readonly code: SupportErrorCode;
+  constructor(code: SupportErrorCode, options?: { cause?: unknown }) {
+    super(code, options);
+    this.code = code;
+  }
+}
