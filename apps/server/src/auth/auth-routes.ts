@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
 import { AppError } from '@claw/core';
@@ -53,6 +54,19 @@ export type AuthDeps = {
 export function createAuthRoutes(deps: AuthDeps) {
   const { db, sessions, throttle, cookie, protectedKeys } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  /** Ends sessions and records it, together: a logout is either both or neither. */
+  async function endSessions(
+    c: Context<AppEnv>,
+    userId: string,
+    event: 'auth.logout' | 'auth.logout_all',
+    end: (tx: Db) => Promise<void>,
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      await end(tx);
+      await appendAudit(tx, { userId, event, outcome: 'ok', ...auditContext(c) });
+    });
+  }
 
   app.openapi(
     createRoute({
@@ -164,15 +178,7 @@ export function createAuthRoutes(deps: AuthDeps) {
       const session = c.get('session');
       if (session) {
         protectedKeys.forget(session.tokenHash);
-        await db.transaction(async (tx) => {
-          await sessions.end(session.tokenHash, tx);
-          await appendAudit(tx, {
-            userId: session.user.id,
-            event: 'auth.logout',
-            outcome: 'ok',
-            ...auditContext(c),
-          });
-        });
+        await endSessions(c, session.user.id, 'auth.logout', (tx) => sessions.end(session.tokenHash, tx));
       }
       clearSessionCookie(c, cookie);
       return c.body(null, 204);
@@ -190,15 +196,7 @@ export function createAuthRoutes(deps: AuthDeps) {
     async (c) => {
       const session = requireSession(c);
       protectedKeys.forgetUser(session.user.id);
-      await db.transaction(async (tx) => {
-        await sessions.endAll(session.user.id, tx);
-        await appendAudit(tx, {
-          userId: session.user.id,
-          event: 'auth.logout_all',
-          outcome: 'ok',
-          ...auditContext(c),
-        });
-      });
+      await endSessions(c, session.user.id, 'auth.logout_all', (tx) => sessions.endAll(session.user.id, tx));
       clearSessionCookie(c, cookie);
       return c.body(null, 204);
     },
