@@ -16,7 +16,7 @@ export const OPENCLAW_PREFIX = `${INSTALL_ROOT}/openclaw`;
 export const OPENCLAW_ENTRY = `${OPENCLAW_PREFIX}/node_modules/openclaw/openclaw.mjs`;
 // The agent runs from its unpacked tarball, outside any node_modules: Node refuses to strip types from
 // .ts files under node_modules (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING).
-export const AGENT_ENTRY = `${AGENT_DIR}/src/callback-registration-main.ts`;
+export const AGENT_ENTRY = `${AGENT_DIR}/src/main.ts`;
 export const AGENT_STATE_DIR = '/var/lib/claw-agent';
 
 export const CONFIG_DIR = '/etc/claw';
