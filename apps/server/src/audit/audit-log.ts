@@ -19,7 +19,8 @@ export type AuditEvent =
   | 'auth.reauthenticated'
   | 'credential.added'
   | 'credential.verified'
-  | 'credential.deleted';
+  | 'credential.deleted'
+  | 'credential.used';
 
 export type AuditEntry = {
   userId: string | null;

@@ -101,13 +101,24 @@ export function createCredentialService(deps: {
       );
     }
     const key = await userKeys.dataKeyFor(row.userId);
+    let secret: CredentialSecret;
     try {
-      return JSON.parse(
+      secret = JSON.parse(
         decryptCredential(key, row.ciphertext, context(row)).toString('utf8'),
       ) as CredentialSecret;
     } finally {
       key.fill(0);
     }
+    await db.update(credentials).set({ lastUsedAt: new Date() }).where(eq(credentials.id, row.id));
+    await appendAudit(db, {
+      userId: row.userId,
+      event: 'credential.used',
+      outcome: 'ok',
+      requestId: null,
+      clientIp: null,
+      clientAgent: null,
+    });
+    return secret;
   }
 
   async function recordVerification(

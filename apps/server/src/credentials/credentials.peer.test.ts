@@ -1,6 +1,8 @@
 // Cloud connections end to end: the API stores only ciphertext and verifies against real emulators —
 // Prism serving DigitalOcean's and Hetzner's official specs, moto for AWS STS/EC2.
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { dumpDatabase } from '@claw/testing';
 import {
@@ -324,6 +326,12 @@ describe('a bucket of ciphertext only', () => {
     for (const secret of [canary, hetznerCanary, 'hetzner-token-0003']) {
       assert.ok(!dump.includes(secret), 'database');
       assert.ok(!t.log.lines.join('\n').includes(secret), 'log');
+    }
+    // Nor in any file the control plane wrote (its data directory: key ring, embedded database when used).
+    for (const entry of await readdir(t.plane.config.dataDir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const content = await readFile(join(entry.parentPath, entry.name));
+      for (const secret of [canary, hetznerCanary]) assert.ok(!content.includes(secret), entry.name);
     }
   });
 });
