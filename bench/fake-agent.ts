@@ -13,7 +13,9 @@ export async function startFakeAgent() {
     if (req.url === '/register' || req.url === '/healthz') {
       req.resume();
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true, agentVersion: 'bench', gateway: { ready: true, version: 'bench' } }));
+      res.end(
+        JSON.stringify({ ok: true, agentVersion: 'bench', gateway: { ready: true, version: 'bench' } }),
+      );
       return;
     }
     if (req.url === '/v1/chat/completions') {
@@ -33,10 +35,11 @@ export async function startFakeAgent() {
   return {
     url: `https://127.0.0.1:${port}`,
     certificate,
-    close: () => new Promise<void>((resolve) => {
-      for (const client of wss.clients) client.terminate();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
-import { WebSocket } from 'ws';
 import { AppError } from '@claw/core';
+import { openUpstream, type Upstream } from '../proxy/upstream-handshake.ts';
 import { pinnedTls } from './agent-tls.ts';
 
 export type AgentEndpoint = { url: string; certificatePem: string; fingerprint: string };
@@ -107,17 +107,16 @@ export function createAgentClient(endpoint: AgentEndpoint) {
       return call(endpoint, 'POST', '/v1/chat/completions', { credential, body });
     },
 
-    /** Opens the WebSocket pipe to the gateway; frames are the browser's own, passed through. */
-    openGateway(credential: string, options: { maxPayload: number; handshakeTimeoutMs: number }): WebSocket {
-      const url = new URL('/gateway', endpoint.url);
-      url.protocol = 'wss:';
-      return new WebSocket(url, {
-        ...pinnedTls(endpoint.certificatePem, endpoint.fingerprint),
-        headers: { authorization: `Bearer ${credential}` },
-        perMessageDeflate: false,
-        maxPayload: options.maxPayload,
-        handshakeTimeout: options.handshakeTimeoutMs,
-      });
+    /**
+     * Opens the WebSocket pipe to the gateway (the upgrade of `/gateway`, pinned and with the credential);
+     * the proxy then passes the browser's own frames through it.
+     */
+    openGateway(credential: string): Upstream {
+      return openUpstream(
+        new URL('/gateway', endpoint.url),
+        pinnedTls(endpoint.certificatePem, endpoint.fingerprint),
+        credential,
+      );
     },
   };
 }

@@ -5,6 +5,9 @@
 export const closeCodes = {
   normal: 1000,
   goingAway: 1001,
+  protocolError: 1002, // a malformed frame (RFC 6455 §7.4.1)
+  noStatus: 1005, // a close frame without a status code: reported, never sent
+  abnormal: 1006, // the connection dropped without a close frame: reported, never sent
   policy: 1008, // message rate exceeded
   tooBig: 1009,
   upstreamError: 1011, // the instance's gateway failed mid-stream
@@ -22,7 +25,7 @@ export function isSendable(code: number): boolean {
 
 /** What the browser is told when the instance side closed with `code`. */
 export function browserCodeForUpstreamClose(code: number): number {
-  if (code === 1005) return closeCodes.normal;
-  if (code === 1006) return closeCodes.upstreamError;
+  if (code === closeCodes.noStatus) return closeCodes.normal;
+  if (code === closeCodes.abnormal) return closeCodes.upstreamError;
   return isSendable(code) ? code : closeCodes.upstreamError;
 }

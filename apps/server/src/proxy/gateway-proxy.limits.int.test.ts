@@ -1,7 +1,8 @@
 // Limits of the pipe, with a flooding stand-in at the gateway's place (a real assistant cannot produce
 // enough traffic) behind the real agent process.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startAgentProcess, startFloodGateway, type AgentProcess, type FloodGateway } from '@claw/testing';
 import { startTestPlane, type TestPlane } from '../test-support.ts';
@@ -139,17 +140,47 @@ describe('invariant: the platform never drives an instance on its own', () => {
     assert.ok(proxy.indexOf('.openGateway(') > relayStart, 'and that call is inside relay()');
     assert.match(
       proxy,
-      /wss\.handleUpgrade\(req, socket, head, \(browser\) => relay\(browser, req, verdict\)\)/,
+      /if \(!verdict\.ok\) \{\s*log\.info\([^;]*\);\s*return refuse\(socket, verdict\.status, verdict\.reason\);\s*\}\s*if \(acceptWebSocket\(req, socket\)\) relay\(socket, head, req, verdict\);/,
+      'relay() follows only an authorised upgrade',
     );
     assert.equal(
       proxy.match(/relay\(/g)?.length,
       2,
       'relay is defined once and called only from the upgrade',
     );
-    // What goes to the instance is only ever a frame the browser sent: forward(upstream, browser, data, …).
-    for (const send of proxy.match(/forward\(upstream,[^)]*\)/g) ?? []) {
-      assert.match(send, /^forward\(upstream, browser, data, isBinary\)$/);
+    // openGateway is the only way to an instance's /gateway, and nothing else in the server takes it.
+    const client = await source('../instances/agent-client.ts');
+    assert.equal(client.match(/openUpstream\(/g)?.length, 1, 'openUpstream is called by openGateway only');
+    const root = new URL('../', import.meta.url);
+    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
+      const file = join(entry.parentPath, entry.name);
+      const text = await readFile(file, 'utf8');
+      if (!file.endsWith('proxy/gateway-proxy.ts')) assert.doesNotMatch(text, /\.openGateway\(/, file);
+      if (!/(instances\/agent-client|proxy\/upstream-handshake)\.ts$/.test(file))
+        assert.doesNotMatch(text, /openUpstream\(/, file);
     }
-    assert.doesNotMatch(proxy, /upstream\.send\(/);
+    // What the instance receives: the upgrade request (written once, after the pinning check), then only
+    // the browser's own bytes and, from the proxy, at most one close frame.
+    const handshake = await source('./upstream-handshake.ts');
+    assert.equal(handshake.match(/\.write\(/g)?.length, 1, 'the upgrade request is the one write');
+    assert.match(handshake, /socket\.once\('secureConnect', \(\) => \{\s*socket\.write\(/);
+    const splice = await source('./splice.ts');
+    assert.deepEqual(
+      (splice.match(/[\w.]+\.write\((?:[^()]|\([^()]*\))*\)/g) ?? []).sort(),
+      ['dest.write(chunk)', 'socket.write(encodeCloseFrame(code, reason, masked))'],
+      'the splice writes forwarded chunks and close frames, nothing else',
+    );
+    assert.deepEqual(
+      splice.match(/this\.forward\(this\.upstream,[^)]*\)/g),
+      ['this.forward(this.upstream, this.browser, chunk, false)'],
+      'what is forwarded to the instance is the browser chunk just scanned',
+    );
+    assert.match(
+      splice,
+      /private passBrowser\(chunk: Buffer\): void \{[^}]*this\.scanned\(this\.fromBrowser, chunk, false\)\) this\.forward\(this\.upstream/,
+    );
+    assert.equal(splice.match(/closeSide\(this\.upstream,/g)?.length, 1, 'one close frame at most');
+    assert.doesNotMatch(proxy + splice, /upstream(\.socket)?\.(write|end)\(/);
   });
 });

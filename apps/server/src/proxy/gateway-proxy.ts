@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { and, gt, inArray, sql } from 'drizzle-orm';
 import { parse as parseCookies } from 'hono/utils/cookie';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { schema, type Db } from '@claw/db';
 import { describeError, type Logger } from '@claw/logger';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -13,13 +13,13 @@ import { coarseIp, coarseUserAgent } from '../http/client-info.ts';
 import { sessionCookieName, type CookiePolicy } from '../http/session-cookie.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import type { Tickets } from '../instances/tickets.ts';
-import { browserCodeForUpstreamClose, closeCodes, isSendable } from './close-codes.ts';
+import { acceptWebSocket } from './browser-handshake.ts';
+import { closeCodes } from './close-codes.ts';
 import { createRateLimiter } from './rate-limiter.ts';
+import { Splice } from './splice.ts';
 
 const { sessions: sessionsTable } = schema;
 const route = /^\/api\/instances\/([0-9a-f-]{36})\/gateway$/;
-// Messages a browser may send before the instance side is open (the OpenClaw client waits for the challenge).
-const maxPending = 16;
 
 export type GatewayProxyDeps = {
   db: Db;
@@ -35,23 +35,19 @@ export type GatewayProxyDeps = {
 type Connection = {
   connId: string;
   userId: string;
-  tokenHash: Buffer;
-  lastActivity: number;
-  browser: WebSocket;
-  upstream: WebSocket;
-  alive: { browser: boolean; upstream: boolean };
-  finish(code: number, reason: string): void;
+  instanceId: string;
+  tokenHex: string;
+  /** performance.now() at the start: for the handshake timeout, the latency and the duration. */
+  started: number;
+  latencyMs: number | null;
+  clientIp: string | null;
+  clientAgent: string | null;
+  splice: Splice;
 };
 
-// A peer that does not read never sees our close frame; past this grace its socket is destroyed
-// so that whatever was queued for it is freed.
+// A peer that does not read never sees our close frame; past this grace its socket is cut so that
+// whatever was queued for it is freed.
 const closeGraceMs = 2_000;
-
-function closeWithin(ws: WebSocket, code: number, reason: string): void {
-  if (ws.readyState !== WebSocket.OPEN) return ws.terminate();
-  ws.close(code, reason);
-  setTimeout(() => ws.terminate(), closeGraceMs).unref();
-}
 
 const refused = (status: number, reason: string) => ({ ok: false, status, reason }) as const;
 
@@ -60,20 +56,17 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 }
 
 /**
- * The chat pipe: a browser WebSocket, authorised before the upgrade, joined to a WebSocket to the
- * instance's agent. Frames pass through unchanged and unread; only their sizes are counted. The
- * instance side is opened only here, as the far end of an authenticated browser socket, and
- * nothing but the browser's own frames is ever sent on it.
+ * The chat pipe: a browser WebSocket, authorised before the upgrade, spliced to a WebSocket to the
+ * instance's agent (see splice.ts). Bytes pass through unchanged; only frame headers are read, to count
+ * and to enforce the limits. The instance side is opened only here, as the far end of an authorised
+ * browser socket, and nothing but the browser's own frames and at most one close frame of ours is ever
+ * sent on it.
  */
 export function createGatewayProxy(deps: GatewayProxyDeps) {
   const { limits, log } = deps;
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: limits.maxMessageBytes,
-    clientTracking: false,
-  });
   const live = new Set<Connection>();
+  // Finished connections whose sockets are still closing, until the grace is over.
+  const closing = new Set<Splice>();
 
   function socketsOf(userId: string): number {
     let n = 0;
@@ -109,7 +102,7 @@ export function createGatewayProxy(deps: GatewayProxyDeps) {
         log.info({ event: 'proxy.refused', status: verdict.status });
         return refuse(socket, verdict.status, verdict.reason);
       }
-      wss.handleUpgrade(req, socket, head, (browser) => relay(browser, req, verdict));
+      if (acceptWebSocket(req, socket)) relay(socket, head, req, verdict);
     } catch (error) {
       log.warn({ event: 'proxy.refused', status: 502, ...describeError(error) });
       refuse(socket, 502, 'Bad Gateway');
@@ -117,131 +110,121 @@ export function createGatewayProxy(deps: GatewayProxyDeps) {
   }
 
   function relay(
-    browser: WebSocket,
+    browser: Duplex,
+    head: Buffer,
     req: IncomingMessage,
     ctx: Extract<Awaited<ReturnType<typeof authorise>>, { ok: true }>,
   ): void {
     const connId = randomUUID();
     const userId = ctx.session.user.id;
     const started = performance.now();
-    const upstream = ctx.agent.client.openGateway(ctx.agent.credential, {
-      maxPayload: limits.maxMessageBytes,
-      handshakeTimeoutMs: limits.handshakeTimeoutMs,
-    });
-    const takeToken = createRateLimiter(limits.maxMessagesPerSecond);
-    const pending: [RawData, boolean][] = [];
-    const counts = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
-    let latencyMs: number | null = null;
-    let finished = false;
+    const upstream = ctx.agent.client.openGateway(ctx.agent.credential);
+    if (browser instanceof Socket)
+      browser.setTimeout(0).setNoDelay(true).setKeepAlive(true, limits.pingIntervalMs);
+    upstream.socket.setKeepAlive(true, limits.pingIntervalMs);
 
     const connection: Connection = {
       connId,
       userId,
-      tokenHash: ctx.session.tokenHash,
-      lastActivity: Date.now(),
-      browser,
-      upstream,
-      alive: { browser: true, upstream: true },
-      finish,
+      instanceId: ctx.instanceId,
+      tokenHex: ctx.session.tokenHash.toString('hex'),
+      started,
+      latencyMs: null,
+      // Taken now so that the request (and its headers) is not held for the life of the socket.
+      clientIp: coarseIp(req.socket.remoteAddress),
+      clientAgent: coarseUserAgent(req.headers['user-agent']),
+      splice: new Splice(browser, upstream.socket, {
+        limits,
+        admitBrowserMessage: createRateLimiter(limits.maxMessagesPerSecond),
+        onFinish: (code) => finished(connection, code),
+        onUpstreamError: (error) =>
+          log.warn({ event: 'proxy.upstream_error', connId, ...describeError(error) }),
+      }),
     };
     live.add(connection);
 
-    function finish(code: number, reason: string): void {
-      if (finished) return;
-      finished = true;
-      live.delete(connection);
-      closeWithin(browser, isSendable(code) ? code : closeCodes.normal, reason);
-      closeWithin(upstream, isSendable(code) ? code : closeCodes.normal, '');
-      const connectionMeta = { ...counts, closeCode: code, latencyMs };
-      log.info({
-        event: 'proxy.closed',
-        connId,
-        userId,
-        instanceId: ctx.instanceId,
-        ...connectionMeta,
-        ms: Math.round(performance.now() - started),
-      });
-      appendAudit(deps.db, {
-        userId,
-        event: 'proxy.connection',
-        outcome: code === closeCodes.normal || code === closeCodes.goingAway ? 'ok' : 'failed',
-        requestId: connId,
-        clientIp: coarseIp(req.socket.remoteAddress),
-        clientAgent: coarseUserAgent(req.headers['user-agent']),
-        instanceId: ctx.instanceId,
-        connection: connectionMeta,
-      }).catch((error: unknown) =>
-        log.warn({ event: 'proxy.audit_failed', connId, ...describeError(error) }),
-      );
-    }
-
-    function forward(dest: WebSocket, source: WebSocket, data: RawData, isBinary: boolean): void {
-      dest.send(data, { binary: isBinary }, () => {
-        // Resume the sender once the receiver has drained to half the high-water mark.
-        if (source.isPaused && dest.bufferedAmount <= limits.highWaterBytes / 2) source.resume();
-      });
-      if (dest.bufferedAmount > limits.hardLimitBytes)
-        return finish(closeCodes.tryAgainLater, 'receiver too slow');
-      if (dest.bufferedAmount > limits.highWaterBytes) source.pause();
-    }
-
-    const sizeOf = (data: RawData) =>
-      Array.isArray(data)
-        ? data.reduce((n, b) => n + b.length, 0)
-        : data instanceof ArrayBuffer
-          ? data.byteLength
-          : data.length;
-
-    browser.on('message', (data, isBinary) => {
-      connection.lastActivity = Date.now();
-      if (!takeToken()) return finish(closeCodes.policy, 'message rate exceeded');
-      counts.bytesIn += sizeOf(data);
-      counts.messagesIn++;
-      if (upstream.readyState === WebSocket.OPEN) return forward(upstream, browser, data, isBinary);
-      if (pending.length >= maxPending) return finish(closeCodes.tryAgainLater, 'instance not ready');
-      pending.push([data, isBinary]);
-    });
-    upstream.on('open', () => {
-      latencyMs = Math.round(performance.now() - started);
-      log.info({ event: 'proxy.opened', connId, userId, instanceId: ctx.instanceId, latencyMs });
-      for (const [data, isBinary] of pending.splice(0)) forward(upstream, browser, data, isBinary);
-    });
-    upstream.on('message', (data, isBinary) => {
-      connection.lastActivity = Date.now();
-      counts.bytesOut += sizeOf(data);
-      counts.messagesOut++;
-      forward(browser, upstream, data, isBinary);
-    });
-    browser.on('pong', () => (connection.alive.browser = true));
-    upstream.on('pong', () => (connection.alive.upstream = true));
-    browser.on('close', (code) => finish(code, ''));
-    upstream.on('close', (code) =>
-      finish(
-        latencyMs === null ? closeCodes.badGateway : browserCodeForUpstreamClose(code),
-        'instance closed',
-      ),
+    upstream.opened.then(
+      (upstreamHead) => {
+        if (connection.splice.finishedAt) return;
+        connection.latencyMs = Math.round(performance.now() - started);
+        log.info({
+          event: 'proxy.opened',
+          connId,
+          userId,
+          instanceId: ctx.instanceId,
+          latencyMs: connection.latencyMs,
+        });
+        connection.splice.open(head, upstreamHead);
+      },
+      (error: unknown) => {
+        if (connection.splice.finishedAt) return;
+        log.warn({ event: 'proxy.upstream_error', connId, ...describeError(error) });
+        connection.splice.finish(closeCodes.badGateway, 'instance unreachable');
+      },
     );
-    upstream.on('unexpected-response', () => finish(closeCodes.badGateway, 'instance refused'));
-    upstream.on('error', (error) => {
-      log.warn({ event: 'proxy.upstream_error', connId, ...describeError(error) });
-      finish(latencyMs === null ? closeCodes.badGateway : closeCodes.upstreamError, 'instance unreachable');
+  }
+
+  /** The pipe ended: the connection leaves the count, and its metadata (only) is logged and audited. */
+  function finished(connection: Connection, code: number): void {
+    live.delete(connection);
+    closing.add(connection.splice);
+    const { fromBrowser, fromUpstream } = connection.splice;
+    const connectionMeta = {
+      bytesIn: fromBrowser.payloadBytes,
+      bytesOut: fromUpstream.payloadBytes,
+      messagesIn: fromBrowser.messages,
+      messagesOut: fromUpstream.messages,
+      closeCode: code,
+      latencyMs: connection.latencyMs,
+    };
+    const { connId, userId, instanceId, clientIp, clientAgent } = connection;
+    log.info({
+      event: 'proxy.closed',
+      connId,
+      userId,
+      instanceId,
+      ...connectionMeta,
+      ms: Math.round(performance.now() - connection.started),
     });
-    browser.on('error', () => finish(closeCodes.normal, ''));
+    appendAudit(deps.db, {
+      userId,
+      event: 'proxy.connection',
+      outcome: code === closeCodes.normal || code === closeCodes.goingAway ? 'ok' : 'failed',
+      requestId: connId,
+      clientIp,
+      clientAgent,
+      instanceId,
+      connection: connectionMeta,
+    }).catch((error: unknown) => log.warn({ event: 'proxy.audit_failed', connId, ...describeError(error) }));
   }
 
   /**
-   * One sweep for every connection: liveness pings, idle timeouts, and the sessions behind the
-   * sockets (a session ended anywhere, by logout, expiry or deletion, closes its sockets here).
+   * One sweep for every connection, instead of timers per connection: handshake and idle timeouts,
+   * receivers that stopped reading, the close grace, and the sessions behind the sockets (a session ended
+   * anywhere, by logout, expiry or deletion, closes its sockets here).
    */
-  async function sweep(): Promise<void> {
-    const now = Date.now();
-    for (const connection of live) {
-      if (now - connection.lastActivity > limits.idleTimeoutMs) connection.finish(closeCodes.idle, 'idle');
+  function housekeeping(now: number): void {
+    for (const { splice, started, latencyMs } of live) {
+      const stalledSince = Math.min(
+        splice.browserStalledSince || Infinity,
+        splice.upstreamStalledSince || Infinity,
+      );
+      if (latencyMs === null && performance.now() - started > limits.handshakeTimeoutMs)
+        splice.finish(closeCodes.badGateway, 'instance did not answer');
+      else if (now - splice.lastActivity > limits.idleTimeoutMs) splice.finish(closeCodes.idle, 'idle');
+      else if (now - stalledSince > limits.pingIntervalMs)
+        splice.finish(closeCodes.tryAgainLater, 'receiver stopped reading');
     }
+    for (const splice of closing) {
+      if (!splice.closed && now - splice.finishedAt <= closeGraceMs) continue;
+      splice.destroy();
+      closing.delete(splice);
+    }
+  }
+
+  async function checkSessions(): Promise<void> {
     if (live.size === 0) return;
-    const hashes = [...new Set([...live].map((c) => c.tokenHash.toString('hex')))].map((hex) =>
-      Buffer.from(hex, 'hex'),
-    );
+    const hashes = [...new Set([...live].map((c) => c.tokenHex))].map((hex) => Buffer.from(hex, 'hex'));
     // A live chat is the user being present: keep its session from idling out while the socket is open.
     const valid = await deps.db
       .update(sessionsTable)
@@ -250,38 +233,20 @@ export function createGatewayProxy(deps: GatewayProxyDeps) {
       .returning({ tokenHash: sessionsTable.tokenHash });
     const still = new Set(valid.map((row) => row.tokenHash.toString('hex')));
     for (const connection of live) {
-      if (!still.has(connection.tokenHash.toString('hex')))
-        connection.finish(closeCodes.sessionEnded, 'session ended');
+      if (!still.has(connection.tokenHex)) connection.splice.finish(closeCodes.sessionEnded, 'session ended');
     }
   }
 
-  function ping(): void {
-    for (const connection of live) {
-      if (!connection.alive.browser || !connection.alive.upstream) {
-        connection.finish(
-          connection.alive.browser ? closeCodes.upstreamError : closeCodes.goingAway,
-          'no pong',
-        );
-        continue;
-      }
-      connection.alive = { browser: false, upstream: false };
-      connection.browser.ping();
-      if (connection.upstream.readyState === WebSocket.OPEN) connection.upstream.ping();
-      else connection.alive.upstream = true;
-    }
-  }
-
-  let sweeping = false;
+  let checking = false;
   const sweepTimer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweep()
+    housekeeping(Date.now());
+    if (checking) return;
+    checking = true;
+    checkSessions()
       .catch((error: unknown) => log.warn({ event: 'proxy.sweep_failed', ...describeError(error) }))
-      .finally(() => (sweeping = false));
+      .finally(() => (checking = false));
   }, limits.sessionCheckMs);
-  const pingTimer = setInterval(ping, limits.pingIntervalMs);
   sweepTimer.unref();
-  pingTimer.unref();
 
   return {
     handleUpgrade,
@@ -290,8 +255,9 @@ export function createGatewayProxy(deps: GatewayProxyDeps) {
     },
     close(): void {
       clearInterval(sweepTimer);
-      clearInterval(pingTimer);
-      for (const connection of live) connection.finish(closeCodes.goingAway, 'server stopping');
+      for (const connection of live) connection.splice.finish(closeCodes.goingAway, 'server stopping');
+      for (const splice of closing) splice.destroy();
+      closing.clear();
     },
   };
 }
