@@ -1,5 +1,6 @@
-// The whole control plane on a random loopback port, on its own embedded database in a temp directory.
+// The whole control plane on a loopback port, on its own embedded database in a temp directory.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '@claw/server';
@@ -11,11 +12,14 @@ export type Stack = {
   close(): Promise<void>;
 };
 
-/** `env` adds to the configuration: peers' URLs and feature switches a journey needs. */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * `env` adds to the configuration: peers' URLs and feature switches a journey needs. `port` is for a
+ * configuration that must name the server's own address before it starts (see `freePort`); else a random one.
+ */
+export async function startStack(env: Record<string, string> = {}, port = 0): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'claw-e2e-'));
   // Only the configuration the test chooses: nothing from the developer's shell leaks in.
-  const server = await startControlPlane({ port: 0, dataDir, env: { CLAW_LOG_LEVEL: 'warn', ...env } });
+  const server = await startControlPlane({ port, dataDir, env: { CLAW_LOG_LEVEL: 'warn', ...env } });
   return {
     url: server.url,
     database: server.database,
@@ -24,4 +28,17 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A loopback port free right now, for a server whose configuration must know its own origin in advance. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }

@@ -8,6 +8,7 @@ export const pageAccess = {
   '/account': 'private',
   '/activity': 'private',
   '/clouds': 'private',
+  '/deploy': 'private',
   '/instances/:id': 'private',
   '/login': 'signed-out-only',
   '/signup': 'signed-out-only',

@@ -93,6 +93,31 @@ export type InstanceHealth = {
   gateway: { ready: boolean; version: string | null };
 };
 
+/** A cloud region a connection can deploy to. */
+export type Region = { slug: string; name: string; available: boolean };
+
+/** A server size with the price the provider reports (the highest across `regions`), or our estimate. */
+export type Size = {
+  slug: string;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  priceMonthly: number;
+  priceHourly: number;
+  currency: string;
+  priceIsEstimate: boolean;
+  regions: string[];
+};
+
+export type DeployOptions = { regions: Region[]; sizes: Size[] };
+
+export type Deployment = { name: string; credentialId: string; region: string; size: string };
+
+export type InstanceAction = 'stop' | 'start' | 'reboot' | 'destroy';
+
+/** One event of `GET /api/instances/{id}/progress`. */
+export type Progress = { status: string; failureReason: string | null };
+
 export type Adoption = { name: string; agentUrl: string; fingerprint: string; registrationCode: string };
 
 type ApiErrorInit = {
@@ -139,16 +164,14 @@ type ApiOptions = {
 };
 
 export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSessionEnded }: ApiOptions = {}) {
-  async function request<T>(method: string, path: string, body?: object): Promise<T> {
+  async function call(method: string, path: string, accept: string, body?: object): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(path, {
         method,
         credentials: 'same-origin',
         headers:
-          body === undefined
-            ? { Accept: 'application/json' }
-            : { Accept: 'application/json', 'Content-Type': 'application/json' },
+          body === undefined ? { Accept: accept } : { Accept: accept, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
@@ -158,12 +181,17 @@ export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSession
         message: 'Could not reach Claw Cloud. Check your connection and try again.',
       });
     }
-    if (response.status === 204) return undefined as T;
-    const payload = await readJson(response);
-    if (response.ok) return payload as T;
-    const error = errorFromResponse(response, payload);
+    if (response.ok) return response;
+    const error = errorFromResponse(response, await readJson(response));
     if (error.code === 'auth.required') onSessionEnded?.();
     throw error;
+  }
+
+  async function request<T>(method: string, path: string, body?: object): Promise<T> {
+    const response = await call(method, path, 'application/json', body);
+    // An empty answer (204, or a 202 without a body) reads as undefined.
+    if (response.status === 204) return undefined as T;
+    return (await readJson(response)) as T;
   }
 
   const get = <T>(path: string) => request<T>('GET', path);
@@ -207,6 +235,18 @@ export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSession
     adoptInstance: async (adoption: Adoption) =>
       (await send<{ instance: Instance }>('POST', '/api/instances/adopt', adoption)).instance,
     removeInstance: (id: string) => send<void>('DELETE', `/api/instances/${encodeURIComponent(id)}`),
+    deployOptions: (credentialId: string) =>
+      get<DeployOptions>(`/api/credentials/${encodeURIComponent(credentialId)}/options`),
+    /** The exact cloud-init document a new server on this provider gets (secrets shown as placeholders). */
+    bootstrapPreview: async (provider: string) =>
+      (await call('GET', `/api/bootstrap/preview?${new URLSearchParams({ provider })}`, 'text/yaml')).text(),
+    deploy: async (deployment: Deployment) =>
+      (await send<{ instance: { id: string; status: string } }>('POST', '/api/instances', deployment))
+        .instance,
+    instanceAction: (id: string, action: InstanceAction) =>
+      send<void>('POST', `/api/instances/${encodeURIComponent(id)}/actions`, { action }),
+    /** Server-sent `status` events (a `Progress` each) until the instance settles; for an EventSource. */
+    progressUrl: (id: string) => `/api/instances/${encodeURIComponent(id)}/progress`,
     /** A single-use ticket (≤ 60 s) for opening the chat WebSocket of one instance. */
     chatTicket: (id: string) =>
       send<{ ticket: string; expiresAt: string }>('POST', `/api/instances/${encodeURIComponent(id)}/tickets`),

@@ -5,6 +5,7 @@ import { Page } from './components/page.tsx';
 import { AccountPage } from './pages/account-page.tsx';
 import { ActivityPage } from './pages/activity-page.tsx';
 import { CloudsPage } from './pages/clouds-page.tsx';
+import { DeployPage } from './pages/deploy-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { InstancePage } from './pages/instance-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
@@ -18,6 +19,7 @@ const pages: Record<PagePath, ComponentType<{ params: Record<string, string> }>>
   '/account': AccountPage,
   '/activity': ActivityPage,
   '/clouds': CloudsPage,
+  '/deploy': DeployPage,
   '/instances/:id': InstancePage,
   '/login': LoginPage,
   '/signup': SignupPage,

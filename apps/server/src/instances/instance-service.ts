@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, ne } from 'drizzle-orm';
 import { AppError } from '@claw/core';
 import { schema, type Db } from '@claw/db';
 import { decryptCredential, encryptCredential } from '@claw/vault';
@@ -47,7 +47,11 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
       .from(users)
       .innerJoin(plans, eq(plans.id, users.planId))
       .where(eq(users.id, userId));
-    const [owned] = await db.select({ n: count() }).from(instances).where(eq(instances.userId, userId));
+    // A destroyed instance no longer counts: its server is gone.
+    const [owned] = await db
+      .select({ n: count() })
+      .from(instances)
+      .where(and(eq(instances.userId, userId), ne(instances.status, 'destroyed')));
     if (plan && (owned?.n ?? 0) >= plan.max) {
       throw new AppError('instance.limit_reached', `Your plan allows ${plan.max} instance(s).`);
     }
@@ -145,7 +149,14 @@ export function createInstanceService(deps: { db: Db; userKeys: UserKeys; allowP
   }
 
   async function remove(userId: string, id: string, audit: AuditContext): Promise<void> {
-    await get(userId, id);
+    const row = await get(userId, id);
+    // Forgetting a server we created while it still runs would leave it unmanaged in the user's account.
+    if (row.provider !== 'adopted' && row.status !== 'destroyed') {
+      throw new AppError(
+        'request.invalid',
+        'Destroy this instance first; removing it would leave its server running.',
+      );
+    }
     await db.transaction(async (tx) => {
       await tx.delete(instances).where(and(eq(instances.id, id), eq(instances.userId, userId)));
       await appendAudit(tx, { userId, event: 'instance.removed', outcome: 'ok', instanceId: id, ...audit });

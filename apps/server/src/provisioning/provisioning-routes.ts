@@ -55,7 +55,12 @@ export function createProvisioningRoutes(deps: { provisioning: Provisioning; ins
       responses: { 202: { description: 'Accepted' }, ...errorResponses },
     }),
     async (c) => {
-      await provisioning.act(requireSession(c), c.req.valid('param').id, c.req.valid('json').action);
+      await provisioning.act(
+        requireSession(c),
+        c.req.valid('param').id,
+        c.req.valid('json').action,
+        auditContext(c),
+      );
       return c.body(null, 202);
     },
   );

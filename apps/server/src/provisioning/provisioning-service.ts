@@ -11,6 +11,7 @@ import type { CloudEndpoints, ProvisioningSettings } from '../config.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import { provisioningQueue, type ProvisioningJob } from './job-queue.ts';
+import type { InstanceStatus } from './instance-status.ts';
 import { imageFor, provisionerFor } from './provisioner-factory.ts';
 import { createWorkflow } from './workflow.ts';
 
@@ -142,13 +143,30 @@ export function createProvisioning(deps: {
     return row;
   }
 
-  async function act(session: ActiveSession, id: string, action: 'stop' | 'start' | 'reboot' | 'destroy') {
+  async function act(
+    session: ActiveSession,
+    id: string,
+    action: 'stop' | 'start' | 'reboot' | 'destroy',
+    audit: AuditContext,
+  ) {
     const row = await deps.instances.get(session.user.id, id);
     if (row.provider === 'adopted' || !actionable[action].includes(row.status)) {
       throw new AppError('request.invalid', `Cannot ${action} an instance that is ${row.status}.`, {
         field: 'action',
       });
     }
+    // The status moves at once (destroy: the first of its two phases), so the dashboard shows it straight away.
+    const during = { stop: 'stopping', start: 'starting', reboot: 'rebooting', destroy: 'destroying' }[
+      action
+    ];
+    await db.update(instances).set({ status: during, updatedAt: new Date() }).where(eq(instances.id, id));
+    await appendAudit(db, {
+      userId: session.user.id,
+      event: `instance.${during}` as `instance.${InstanceStatus}`,
+      outcome: 'ok',
+      instanceId: id,
+      ...audit,
+    });
     await enqueue({ instanceId: id, action });
   }
 

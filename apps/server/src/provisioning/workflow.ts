@@ -75,6 +75,18 @@ export function createWorkflow(deps: WorkflowDeps) {
     return updated ?? row;
   }
 
+  /** The API may already have moved the status (so the user sees it at once); the step still needs its deadline. */
+  async function enterStep(row: InstanceRow, status: InstanceStatus): Promise<InstanceRow> {
+    if (row.status !== status) return transition(row, status, {}, deps.deadlines.bootMs);
+    if (row.deadlineAt) return row;
+    const [updated] = await db
+      .update(instances)
+      .set({ deadlineAt: new Date(now().getTime() + deps.deadlines.bootMs) })
+      .where(eq(instances.id, row.id))
+      .returning();
+    return updated ?? row;
+  }
+
   const refOf = (row: InstanceRow): VmRef => ({
     instanceId: row.id,
     providerId: row.cloudResourceId ?? '',
@@ -186,7 +198,7 @@ export function createWorkflow(deps: WorkflowDeps) {
       start: ['starting', 'ready', () => provisioner.powerOn(refOf(row as InstanceRow)), 'running'],
       reboot: ['rebooting', 'ready', () => provisioner.reboot(refOf(row as InstanceRow)), 'running'],
     }[action] as [InstanceStatus, InstanceStatus, () => Promise<void>, Vm['status']];
-    if (row.status !== during) row = await transition(row, during, {}, deps.deadlines.bootMs);
+    row = await enterStep(row, during);
     await withRetry(call, { sleep });
     if (action === 'reboot') await sleep(deps.pollMs);
     const vm = await waitFor(row, provisioner, wanted);
@@ -198,7 +210,7 @@ export function createWorkflow(deps: WorkflowDeps) {
   async function destroy(id: string): Promise<void> {
     let row = await load(id);
     if (!row || row.status === 'destroyed') return;
-    if (row.status !== 'destroying') row = await transition(row, 'destroying', {}, deps.deadlines.bootMs);
+    row = await enterStep(row, 'destroying');
     if (row.cloudResourceId) {
       const provisioner = await deps.provisionerFor(row);
       for (;;) {

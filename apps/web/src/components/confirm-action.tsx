@@ -12,6 +12,7 @@ export function ConfirmAction({
   children,
   confirmLabel,
   busyLabel,
+  disabled = false,
   onConfirm,
 }: {
   trigger: string;
@@ -19,6 +20,8 @@ export function ConfirmAction({
   children: ReactNode;
   confirmLabel: string;
   busyLabel: string;
+  /** The action does not apply right now: the trigger stays visible, but cannot be used. */
+  disabled?: boolean;
   onConfirm: () => Promise<void>;
 }) {
   const [open, setOpen] = useState(false);
@@ -39,8 +42,11 @@ export function ConfirmAction({
     setError(null);
     try {
       await onConfirm();
+      // What was confirmed may leave this on the page (an action whose work continues): close it.
+      setOpen(false);
     } catch (caught) {
       setError(asApiError(caught));
+    } finally {
       setBusy(false);
     }
   }
@@ -52,6 +58,7 @@ export function ConfirmAction({
         type="button"
         className="button small danger-outline"
         onClick={() => setOpen(true)}
+        disabled={disabled}
       >
         {trigger}
       </button>

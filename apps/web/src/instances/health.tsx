@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { asApiError, type InstanceHealth } from '../api.ts';
+import { providerName } from '../clouds/providers.ts';
 import { useSession } from '../session.tsx';
 
 export type HealthState = { health: InstanceHealth | null; error: string | null; checking: boolean };
@@ -35,11 +36,6 @@ export function HealthBadge({ state }: { state: HealthState }) {
   return <span className="badge badge-failed">Unhealthy</span>;
 }
 
-export function statusLabel(status: string): string {
-  const labels: Record<string, string> = { ready: 'Ready', starting: 'Starting', error: 'Error' };
-  return labels[status] ?? status;
-}
-
 export function instanceProviderLabel(provider: string): string {
-  return provider === 'adopted' ? 'Your own server' : provider;
+  return provider === 'adopted' ? 'Your own server' : providerName(provider);
 }

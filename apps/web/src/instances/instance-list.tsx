@@ -2,7 +2,9 @@ import type { Instance } from '../api.ts';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { href } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { HealthBadge, instanceProviderLabel, statusLabel, useHealth } from './health.tsx';
+import { ServerFacts } from './server-facts.tsx';
+import { HealthBadge, instanceProviderLabel, useHealth } from './health.tsx';
+import { statusLabel } from './lifecycle.ts';
 
 export function InstanceList({
   instances,
@@ -16,8 +18,8 @@ export function InstanceList({
       <div className="empty-state">
         <p className="empty-state-title">No instances yet</p>
         <p>
-          Already run OpenClaw on a server of yours? Adopt it below and chat with it from here. Deploying to a
-          connected cloud account comes in a later release.
+          Deploy one to a cloud account you connected, or, if you already run OpenClaw on a server of yours,
+          adopt it below and chat with it from here.
         </p>
       </div>
     );
@@ -32,6 +34,53 @@ export function InstanceList({
 }
 
 function InstanceItem({ instance, onRemoved }: { instance: Instance; onRemoved: (id: string) => void }) {
+  return instance.provider === 'adopted' ? (
+    <AdoptedItem instance={instance} onRemoved={onRemoved} />
+  ) : (
+    <ProvisionedItem instance={instance} onRemoved={onRemoved} />
+  );
+}
+
+/** A server we created: its status, where it runs; once destroyed, it can be taken off the list. */
+function ProvisionedItem({ instance, onRemoved }: { instance: Instance; onRemoved: (id: string) => void }) {
+  const { api } = useSession();
+  const titleId = `instance-${instance.id}`;
+  const link = href(`/instances/${encodeURIComponent(instance.id)}`);
+  return (
+    <li className="item" aria-labelledby={titleId}>
+      <div className="item-head">
+        <h3 id={titleId} className="item-title">
+          <a href={link}>{instance.name}</a>
+        </h3>
+        <div className="badges">
+          <span className="badge">{statusLabel(instance.status)}</span>
+        </div>
+      </div>
+      <ServerFacts instance={instance} />
+      <div className="actions">
+        <a className="button small primary" href={link}>
+          {instance.status === 'ready' ? 'Open chat' : 'Open'}
+        </a>
+        {instance.status === 'destroyed' && (
+          <ConfirmAction
+            trigger="Remove…"
+            title={`Remove “${instance.name}”?`}
+            confirmLabel="Remove from the list"
+            busyLabel="Removing…"
+            onConfirm={async () => {
+              await api.removeInstance(instance.id);
+              onRemoved(instance.id);
+            }}
+          >
+            <p>Its server is already destroyed; this takes it off your list.</p>
+          </ConfirmAction>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function AdoptedItem({ instance, onRemoved }: { instance: Instance; onRemoved: (id: string) => void }) {
   const { api } = useSession();
   const health = useHealth(instance.id);
   const titleId = `instance-${instance.id}`;

@@ -40,8 +40,13 @@ export function HomePage() {
             onRemoved={(id) => setInstances((list) => list?.filter((item) => item.id !== id) ?? null)}
           />
         )}
+        <div className="actions instances-deploy">
+          <a className="button primary" href={href('/deploy')}>
+            Deploy an instance
+          </a>
+        </div>
         <p className="section-aside">
-          Your assistant will run in a cloud account of yours: <a href={href('/clouds')}>connect one</a>.
+          Your assistant runs in a cloud account of yours: <a href={href('/clouds')}>connect one</a>.
         </p>
       </Section>
       <Section id="adopt" title="Adopt an existing server">

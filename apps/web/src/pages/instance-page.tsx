@@ -4,13 +4,11 @@ import type { Instance } from '../api.ts';
 import { FormError } from '../components/form.tsx';
 import { Page } from '../components/page.tsx';
 import { AssistantSettings } from '../instances/assistant-settings.tsx';
-import {
-  HealthBadge,
-  instanceProviderLabel,
-  statusLabel,
-  useHealth,
-  type HealthState,
-} from '../instances/health.tsx';
+import { HealthBadge, instanceProviderLabel, useHealth, type HealthState } from '../instances/health.tsx';
+import { InstanceActions } from '../instances/instance-actions.tsx';
+import { statusLabel } from '../instances/lifecycle.ts';
+import { ProgressSteps, useProgress } from '../instances/progress.tsx';
+import { ServerFacts } from '../instances/server-facts.tsx';
 import { href, navigate, useLocation } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { useFetched } from '../use-fetched.ts';
@@ -26,7 +24,6 @@ export function InstancePage({ params }: { params: Record<string, string> }) {
   const { api } = useSession();
   const load = useCallback(() => api.instance(id), [api, id]);
   const { data: instance, error } = useFetched(load);
-  const health = useHealth(id);
 
   if (error) {
     return (
@@ -47,6 +44,49 @@ export function InstancePage({ params }: { params: Record<string, string> }) {
   }
   return (
     <Page title={instance.name} lede={<a href={href('/')}>← All instances</a>}>
+      {instance.provider === 'adopted' ? (
+        <Assistant instance={instance} />
+      ) : (
+        <ProvisionedInstance instance={instance} />
+      )}
+    </Page>
+  );
+}
+
+/** A server we created: its status live, the work under way, its actions; the assistant once it is ready. */
+function ProvisionedInstance({ instance }: { instance: Instance }) {
+  const { api } = useSession();
+  const progress = useProgress(api.progressUrl(instance.id), instance.status);
+  return (
+    <>
+      <section className="card" aria-labelledby="server-title">
+        <div className="item-head">
+          <h2 id="server-title">Server</h2>
+          <div className="badges">
+            <span className="badge">{statusLabel(progress.status)}</span>
+          </div>
+        </div>
+        <ServerFacts instance={instance} />
+        <ProgressSteps progress={progress} />
+        {progress.status !== 'destroyed' && (
+          <InstanceActions
+            instance={instance}
+            status={progress.status}
+            busy={progress.pending !== null}
+            onAccepted={progress.expect}
+          />
+        )}
+      </section>
+      {progress.status === 'ready' && <Assistant instance={{ ...instance, status: progress.status }} />}
+    </>
+  );
+}
+
+/** A reachable assistant: its health, then chat and settings. */
+function Assistant({ instance }: { instance: Instance }) {
+  const health = useHealth(instance.id);
+  return (
+    <>
       <section className="card" aria-labelledby="health-title">
         <div className="item-head">
           <h2 id="health-title">Health</h2>
@@ -66,8 +106,8 @@ export function InstancePage({ params }: { params: Record<string, string> }) {
           {health.checking ? 'Checking…' : 'Check again'}
         </button>
       </section>
-      <InstanceTabs instanceId={id} onUnreachable={health.check} />
-    </Page>
+      <InstanceTabs instanceId={instance.id} onUnreachable={health.check} />
+    </>
   );
 }
 
