@@ -21,6 +21,8 @@ import {
 } from '../components/form.tsx';
 import { providerName } from '../clouds/providers.ts';
 import { href, navigate } from '../router.ts';
+import { holdModelSettings } from '../instances/pending-model.ts';
+import { MODEL_PROVIDERS, type ModelProvider } from '@claw/openclaw';
 import { useSession } from '../session.tsx';
 import {
   deployProviders,
@@ -412,18 +414,30 @@ function ConfirmStep({
   const { submitting, error, onSubmit } = useSubmit(async (data) => {
     const name = formText(data, 'name').trim();
     if (!name) throw fieldProblem('name', 'Give your instance a name.');
+    if (formText(data, 'modelKey').trim() && !/^\S+$/.test(formText(data, 'modelName').trim())) {
+      throw fieldProblem('modelName', 'With a key, also name the default model (one id, without spaces).');
+    }
     const deployed = await api.deploy({
       name,
       credentialId: connection.id,
       region: region.slug,
       size: size.slug,
     });
+    const apiKey = formText(data, 'modelKey').trim();
+    if (apiKey) {
+      holdModelSettings(deployed.id, {
+        provider: formText(data, 'modelProvider') as ModelProvider,
+        model: formText(data, 'modelName').trim(),
+        apiKey,
+        ...(formText(data, 'modelBaseUrl').trim() ? { baseUrl: formText(data, 'modelBaseUrl').trim() } : {}),
+      });
+    }
     navigate(`/instances/${encodeURIComponent(deployed.id)}`);
   });
   const cloud = providerName(provider);
   return (
     <form className="form" onSubmit={onSubmit} noValidate aria-label="Confirm and deploy">
-      <FormError error={error} fields={['name']} />
+      <FormError error={error} fields={['name', 'modelName']} />
       <TextField
         name="name"
         label="Name"
@@ -434,6 +448,40 @@ function ConfirmStep({
         autoComplete="off"
         error={error}
       />
+      <details className="subsection">
+        <summary>Your assistant’s model key (optional, now or later)</summary>
+        <p className="field-hint">
+          It stays in this tab’s memory until the server is ready, then goes straight to your server through
+          the encrypted pipe; Claw Cloud never stores it. If you close this page first, the instance page asks
+          for it.
+        </p>
+        <div className="field">
+          <label htmlFor="model-provider-new">Provider</label>
+          <select id="model-provider-new" name="modelProvider" defaultValue="anthropic">
+            {MODEL_PROVIDERS.map((p) => (
+              <option key={p} value={p}>
+                {p === 'custom' ? 'OpenAI-compatible' : p}
+              </option>
+            ))}
+          </select>
+        </div>
+        <TextField name="modelName" label="Default model" autoComplete="off" maxLength={200} error={error} />
+        <TextField
+          name="modelBaseUrl"
+          label="Base URL (OpenAI-compatible only)"
+          autoComplete="off"
+          maxLength={512}
+          error={error}
+        />
+        <TextField
+          name="modelKey"
+          label="API key"
+          type="password"
+          autoComplete="off"
+          maxLength={512}
+          error={error}
+        />
+      </details>
       <dl className="facts summary" aria-label="Summary">
         <div>
           <dt>Cloud</dt>

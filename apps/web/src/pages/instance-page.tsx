@@ -3,7 +3,9 @@ import { ChatPanel } from '../chat/chat-panel.tsx';
 import type { Instance } from '../api.ts';
 import { FormError } from '../components/form.tsx';
 import { Page } from '../components/page.tsx';
+import { ApplyPendingModel } from '../instances/apply-pending-model.tsx';
 import { AssistantSettings } from '../instances/assistant-settings.tsx';
+import { hasPendingModelSettings } from '../instances/pending-model.ts';
 import { HealthBadge, instanceProviderLabel, useHealth, type HealthState } from '../instances/health.tsx';
 import { InstanceActions } from '../instances/instance-actions.tsx';
 import { statusLabel } from '../instances/lifecycle.ts';
@@ -106,6 +108,9 @@ function Assistant({ instance }: { instance: Instance }) {
           {health.checking ? 'Checking…' : 'Check again'}
         </button>
       </section>
+      {hasPendingModelSettings(instance.id) && (
+        <ApplyPendingModel instanceId={instance.id} onUnreachable={health.check} />
+      )}
       <InstanceTabs instanceId={instance.id} onUnreachable={health.check} />
     </>
   );
