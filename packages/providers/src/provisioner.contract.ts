@@ -69,7 +69,8 @@ function isError(check: (err: ProviderError) => void): (err: unknown) => boolean
 
 export function provisionerContract(
   name: string,
-  options: { skip: string | false; start: () => Promise<ContractPeer> },
+  /** `faults`: whether the peer can inject faults (moto cannot); without it those tests are not registered. */
+  options: { skip: string | false; faults: boolean; start: () => Promise<ContractPeer> },
 ): void {
   describe(`Provisioner contract: ${name}`, { skip: options.skip }, () => {
     let peer: ContractPeer;
@@ -188,55 +189,56 @@ export function provisionerContract(
       );
     });
 
-    describe('injected faults', () => {
-      test('429 with Retry-After: retryable, carries the delay, creates no VM; the retry leaks nothing', async (t) => {
-        if (!peer.faults) return t.skip('this peer cannot inject faults');
-        const spec = newSpec();
-        peer.faults.rateLimitCreate(7);
-        await assert.rejects(
-          p.create(spec),
-          isError((e) => {
-            assert.equal(e.status, 429);
-            assert.equal(e.retryable, true);
-            assert.equal(e.retryAfterSeconds, 7);
-          }),
-        );
-        assert.deepEqual(await p.findByInstance(spec), [], 'no VM was created');
-        // The retry the workflow makes after the delay succeeds, and destroy then leaves nothing behind.
-        await destroyUntilDone(p, await p.create(spec));
-        assert.deepEqual(await peer.leftovers(spec.instanceId), []);
-      });
-
-      test('a burst of 5xx is retryable each time, then the call succeeds', async (t) => {
-        if (!peer.faults) return t.skip('this peer cannot inject faults');
-        const vm = await p.create(newSpec());
-        peer.faults.serverErrorsOnGet(3);
-        for (let i = 0; i < 3; i++) {
+    if (options.faults)
+      describe('injected faults', () => {
+        test('429 with Retry-After: retryable, carries the delay, creates no VM; the retry leaks nothing', async () => {
+          assert.ok(peer.faults, 'the peer promised fault injection');
+          const spec = newSpec();
+          peer.faults.rateLimitCreate(7);
           await assert.rejects(
-            p.get(vm),
-            isError((e) => assert.ok(e.retryable && (e.status ?? 0) >= 500)),
+            p.create(spec),
+            isError((e) => {
+              assert.equal(e.status, 429);
+              assert.equal(e.retryable, true);
+              assert.equal(e.retryAfterSeconds, 7);
+            }),
           );
-        }
-        assert.equal((await p.get(vm)).providerId, vm.providerId);
-        await destroyUntilDone(p, vm);
-      });
+          assert.deepEqual(await p.findByInstance(spec), [], 'no VM was created');
+          // The retry the workflow makes after the delay succeeds, and destroy then leaves nothing behind.
+          await destroyUntilDone(p, await p.create(spec));
+          assert.deepEqual(await peer.leftovers(spec.instanceId), []);
+        });
 
-      test('a lost create response: retryable error, the look-up finds the VM, create again returns it', async (t) => {
-        if (!peer.faults) return t.skip('this peer cannot inject faults');
-        const spec = newSpec();
-        peer.faults.loseCreateResponse();
-        await assert.rejects(
-          p.create(spec),
-          isError((e) => assert.equal(e.retryable, true)),
-        );
-        const found = await p.findByInstance(spec);
-        assert.equal(found.length, 1, 'the VM was created although the answer was lost');
-        assert.equal((await p.create(spec)).providerId, found[0]?.providerId);
-        assert.equal((await p.findByInstance(spec)).length, 1, 'no second VM');
-        await destroyUntilDone(p, found[0] as Vm);
-        assert.deepEqual(await peer.leftovers(spec.instanceId), []);
+        test('a burst of 5xx is retryable each time, then the call succeeds', async () => {
+          assert.ok(peer.faults, 'the peer promised fault injection');
+          const vm = await p.create(newSpec());
+          peer.faults.serverErrorsOnGet(3);
+          for (let i = 0; i < 3; i++) {
+            await assert.rejects(
+              p.get(vm),
+              isError((e) => assert.ok(e.retryable && (e.status ?? 0) >= 500)),
+            );
+          }
+          assert.equal((await p.get(vm)).providerId, vm.providerId);
+          await destroyUntilDone(p, vm);
+        });
+
+        test('a lost create response: retryable error, the look-up finds the VM, create again returns it', async () => {
+          assert.ok(peer.faults, 'the peer promised fault injection');
+          const spec = newSpec();
+          peer.faults.loseCreateResponse();
+          await assert.rejects(
+            p.create(spec),
+            isError((e) => assert.equal(e.retryable, true)),
+          );
+          const found = await p.findByInstance(spec);
+          assert.equal(found.length, 1, 'the VM was created although the answer was lost');
+          assert.equal((await p.create(spec)).providerId, found[0]?.providerId);
+          assert.equal((await p.findByInstance(spec)).length, 1, 'no second VM');
+          await destroyUntilDone(p, found[0] as Vm);
+          assert.deepEqual(await peer.leftovers(spec.instanceId), []);
+        });
       });
-    });
 
     test('we never deleted anything by tag or label', async () => {
       assert.deepEqual(await peer.deletesBySelector(), []);

@@ -47,6 +47,7 @@ const DELETE_ID_PARAM: Record<string, RegExp> = {
 };
 
 provisionerContract('AWS (moto)', {
+  faults: false,
   skip: skipUnlessAvailable(locateMoto()),
   async start() {
     const moto = await startRecordingMoto();

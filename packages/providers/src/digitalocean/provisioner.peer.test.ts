@@ -16,6 +16,7 @@ const specFile = locateSpec('digitalocean');
 const TOKEN = 'dop_v1_provisioner_contract_0123456789abcdef0123456789abcdef0123456789abcdef01234';
 
 provisionerContract('DigitalOcean (stateful fake behind Prism)', {
+  faults: true,
   skip: skipUnlessAvailable(specFile, locatePrism()),
   async start() {
     const fake: DigitalOceanFake = await startDigitalOceanFake({ spec: specFile.ok ? specFile.path : '' });

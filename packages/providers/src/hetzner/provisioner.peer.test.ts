@@ -16,6 +16,7 @@ const specFile = locateSpec('hetzner');
 const TOKEN = 'hz-provisioner-contract-token-0123456789abcdef0123456789abcdef0123456789abcd';
 
 provisionerContract('Hetzner Cloud (stateful fake behind Prism)', {
+  faults: true,
   skip: skipUnlessAvailable(specFile, locatePrism()),
   async start() {
     const fake: HetznerFake = await startHetznerFake({ spec: specFile.ok ? specFile.path : '' });
