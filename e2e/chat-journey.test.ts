@@ -3,9 +3,11 @@
 // fresh instance (no provider, no model); its fake LLM answers "ECHO: <text>" and only to KEY. The peer costs
 // 15-40 s and about 1 GB: one for the file. Without it the test skips, unless CI is set.
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startAgentProcess, type AgentProcess } from '@claw/testing';
+import { dumpDatabase, startAgentProcess, type AgentProcess } from '@claw/testing';
 import { browserOrSkip } from '@claw/testing/browser';
 import { startOpenClawPeer, type OpenClawPeer } from '@claw/testing/openclaw-peer';
 import {
@@ -108,6 +110,14 @@ test(
     await page.getByText('The connection works.').waitFor(CHAT_TIMEOUT);
     await screenshot(page, 'instance-settings');
     assert.ok(!apiBodies.some((body) => body.includes(KEY)), 'the model key was never sent to our API');
+    // Nor held anywhere on our side: no table, no log line, no file of the control plane, no agent output.
+    assert.ok(!(await dumpDatabase(stack.database)).includes(KEY), 'the model key is in no table');
+    assert.ok(!stack.logLines().join('\n').includes(KEY), 'nor in a log line');
+    for (const entry of await readdir(stack.dataDir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile())
+        assert.ok(!(await readFile(join(entry.parentPath, entry.name))).includes(KEY), entry.name);
+    }
+    assert.ok(!agent.output().includes(KEY), "nor in the agent's output");
 
     // Chat: the reply streams in and renders as Markdown, with safe links.
     await page.getByRole('tab', { name: 'Chat' }).click();

@@ -3,12 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMemoryLogger } from '@claw/logger';
 import { startControlPlane, type ControlPlane } from '@claw/server';
 
 export type Stack = {
   url: string;
   /** The server's own database, for setting up states a journey cannot reach by clicking (a stale proof). */
   database: ControlPlane['database'];
+  /** Every line the server logged, and the directory it writes to: where a secret must never turn up. */
+  logLines(): string[];
+  dataDir: string;
   close(): Promise<void>;
 };
 
@@ -19,10 +23,13 @@ export type Stack = {
 export async function startStack(env: Record<string, string> = {}, port = 0): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'claw-e2e-'));
   // Only the configuration the test chooses: nothing from the developer's shell leaks in.
-  const server = await startControlPlane({ port, dataDir, env: { CLAW_LOG_LEVEL: 'warn', ...env } });
+  const log = createMemoryLogger();
+  const server = await startControlPlane({ port, dataDir, log, env: { CLAW_LOG_LEVEL: 'warn', ...env } });
   return {
     url: server.url,
     database: server.database,
+    logLines: () => log.lines,
+    dataDir,
     close: async () => {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
