@@ -19,12 +19,14 @@ export async function startJobQueue(database: Database, log: Logger): Promise<Pg
   );
   boss.on('error', (error) => log.error({ event: 'jobs.error', ...describeError(error) }));
   await boss.start();
-  // A worker killed mid-step leaves its job active until it expires; then it runs again, and every step resumes.
+  // Long steps (waiting for a boot) keep their job alive with pg-boss's heartbeat; a worker killed mid-step
+  // stops beating, its job is retried within about a minute, and every step resumes where it was.
   await boss.createQueue(provisioningQueue, {
     retryLimit: 5,
     retryDelay: 5,
     retryBackoff: true,
-    expireInSeconds: 20 * 60,
+    heartbeatSeconds: 30,
+    expireInSeconds: 60 * 60,
   });
   return boss;
 }
