@@ -3,8 +3,9 @@
 // person never has to redo what they were doing.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api.ts';
-import { useSession, useUser } from '../session.tsx';
+import { useSession } from '../session.tsx';
 import { FormError, SubmitButton, TextField, formText, useSubmit } from './form.tsx';
+import { UsernameForPasswordManagers } from './username-for-password-managers.tsx';
 
 type Waiting = { resolve: () => void; reject: (error: Error) => void };
 
@@ -44,7 +45,6 @@ export function useStepUp(): { withStepUp: <T>(action: () => Promise<T>) => Prom
 
 function StepUpDialog({ onConfirmed, onCancel }: { onConfirmed: () => void; onCancel: () => void }) {
   const { api } = useSession();
-  const user = useUser();
   const dialog = useRef<HTMLDialogElement>(null);
   const { submitting, error, onSubmit } = useSubmit(async (data) => {
     await api.reauthenticate(formText(data, 'password'));
@@ -72,7 +72,7 @@ function StepUpDialog({ onConfirmed, onCancel }: { onConfirmed: () => void; onCa
         <h2 id="step-up-title">Confirm your password</h2>
         <p>For your security, changes to cloud connections need your password again.</p>
         <FormError error={error} fields={['password']} />
-        <input type="text" name="username" autoComplete="username" value={user.email} readOnly hidden />
+        <UsernameForPasswordManagers />
         <TextField
           name="password"
           label="Password"

@@ -9,6 +9,7 @@ import {
 } from '../components/form.tsx';
 import { Page, Section } from '../components/page.tsx';
 import { useSession, useUser } from '../session.tsx';
+import { UsernameForPasswordManagers } from '../components/username-for-password-managers.tsx';
 
 const planNames = { free: 'Free', pro: 'Pro', team: 'Team' } as const;
 
@@ -47,12 +48,6 @@ export function AccountPage() {
       </Section>
     </Page>
   );
-}
-
-// Password managers look for the account name beside a password form; it is not sent to the server.
-function UsernameForPasswordManagers() {
-  const user = useUser();
-  return <input type="text" name="username" autoComplete="username" value={user.email} readOnly hidden />;
 }
 
 function ChangePasswordForm() {
