@@ -207,3 +207,31 @@ export const oauthStates = pgTable('oauth_states', {
   label: varchar('label', { length: 100 }).notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });
+
+/**
+ * Support grants the user opened on an instance (docs/support-access.md): metadata only. The session log
+ * lives on the instance and is relayed, never stored; `auditedSeq` is how far its events were audited.
+ */
+export const supportGrants = pgTable(
+  'support_grants',
+  {
+    // The agent's grant id.
+    id: uuid('id').primaryKey(),
+    instanceId: uuid('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The random principal the support certificate must name (claw-support-<96 bits>).
+    principal: varchar('principal', { length: 64 }).notNull(),
+    admin: boolean('admin').notNull(),
+    notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    // 'revoked' | 'expired' | 'gone' (the instance was destroyed while the grant was open).
+    endReason: varchar('end_reason', { length: 16 }),
+    auditedSeq: integer('audited_seq').notNull().default(0),
+  },
+  (t) => [index('support_grants_instance_id_idx').on(t.instanceId, t.createdAt)],
+);
