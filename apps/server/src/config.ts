@@ -69,6 +69,15 @@ const envSchema = z.object({
   CLAW_PROVISION_POLL_MS: positiveInt(5_000),
   CLAW_RECONCILE_MS: positiveInt(5 * 60_000),
   CLAW_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
+  /**
+   * The support team's SSH certificate authority (one OpenSSH public key line). Its private key stays with
+   * the support team: the control plane can ask an instance to trust it, never sign with it. Unset: no
+   * support access can be granted.
+   */
+  CLAW_SUPPORT_CA_PUBLIC_KEY: z
+    .string()
+    .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,2}( .*)?$/)
+    .optional(),
 });
 
 export type Config = Readonly<{
@@ -90,6 +99,7 @@ export type Config = Readonly<{
   agentAllowPrivateNetworks: boolean;
   ticketTtlMs: number;
   stepUpMs: number;
+  supportCaPublicKey: string | undefined;
   clouds: CloudEndpoints;
   provisioning: ProvisioningSettings;
   proxy: ProxyLimits;
@@ -165,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.CLAW_LOG_LEVEL,
     agentAllowPrivateNetworks: e.CLAW_AGENT_ALLOW_PRIVATE_NETWORKS === 'true',
     ticketTtlMs: e.CLAW_TICKET_TTL_SECONDS * 1000,
+    supportCaPublicKey: e.CLAW_SUPPORT_CA_PUBLIC_KEY,
     stepUpMs: e.CLAW_STEP_UP_MINUTES * 60_000,
     provisioning: Object.freeze({
       agentPackage:
