@@ -26,6 +26,10 @@ import { createAgentCallbackRoutes } from './provisioning/agent-callback-routes.
 import { startJobQueue } from './provisioning/job-queue.ts';
 import { createProvisioning } from './provisioning/provisioning-service.ts';
 import { createProvisioningRoutes } from './provisioning/provisioning-routes.ts';
+import { createSupportRoutes } from './support/support-routes.ts';
+import { createSupportService } from './support/support-service.ts';
+
+const supportSweepMs = 30_000;
 
 export type ControlPlane = { url: string; config: Config; database: Database; close(): Promise<void> };
 
@@ -111,6 +115,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       publicUrl: config.publicUrl,
     });
     const tickets = createTickets({ db, ttlMs: config.ticketTtlMs });
+    const support = createSupportService({ db, instances, caPublicKey: config.supportCaPublicKey, log });
     const gatewayProxy = createGatewayProxy({
       db,
       sessions,
@@ -162,6 +167,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         }),
         createTransparencyRoutes({ database }),
         createInstanceRoutes({ instances, tickets, log, maxChatBodyBytes: config.proxy.maxMessageBytes }),
+        createSupportRoutes({ support, stepUpMs: config.stepUpMs, log }),
       ],
     });
     await provisioning.work();
@@ -174,6 +180,15 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       config.provisioning.reconcileMs,
     );
     reconciler.unref();
+    // Grants end on the instance by themselves; this records their end and their sessions in the audit log.
+    const supportSweep = setInterval(
+      () =>
+        void support
+          .sweep()
+          .catch((error: unknown) => log.warn({ event: 'support.sweep_failed', ...describeError(error) })),
+      supportSweepMs,
+    );
+    supportSweep.unref();
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
     server.on('upgrade', (req, socket, head) => void gatewayProxy.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
@@ -190,6 +205,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       database,
       close: async () => {
         clearInterval(reconciler);
+        clearInterval(supportSweep);
         gatewayProxy.close();
         await boss.stop({ graceful: false });
         await new Promise<void>((resolve) => {

@@ -158,6 +158,10 @@ export const auditLog = pgTable(
     messagesOut: integer('messages_out'),
     closeCode: integer('close_code'),
     latencyMs: integer('latency_ms'),
+    // What the event is about when it is not the instance itself (a support grant's id), and until when it
+    // holds (a support grant's end): metadata the user reads in their activity, never content.
+    subjectId: uuid('subject_id'),
+    untilAt: timestamp('until_at', { withTimezone: true }),
     prevHash: bytea('prev_hash').notNull(),
     hash: bytea('hash').notNull(),
   },

@@ -33,6 +33,7 @@ const AuditEventSchema = z.object({
   outcome: z.string(),
   requestId: z.string().nullable(),
   client: z.object({ ip: z.string().nullable(), userAgent: z.string().nullable() }),
+  until: z.iso.datetime().nullable(),
 });
 
 export type AccountDeps = {

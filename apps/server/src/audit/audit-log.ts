@@ -20,7 +20,13 @@ export type AuditEvent =
   | 'credential.added'
   | 'credential.verified'
   | 'credential.deleted'
-  | 'credential.used';
+  | 'credential.used'
+  | 'support.granted'
+  | 'support.revoked'
+  | 'support.expired'
+  | 'support.failed'
+  | 'support.session_started'
+  | 'support.session_ended';
 
 export type AuditEntry = {
   userId: string | null;
@@ -32,6 +38,9 @@ export type AuditEntry = {
   /** Chat-connection metadata, for proxy.connection events: sizes, counts and codes, never content. */
   connection?: ConnectionMetadata;
   instanceId?: string | null;
+  /** Support events: the grant, and until when it holds (granted). */
+  subjectId?: string | null;
+  untilAt?: Date | null;
 };
 
 export type ConnectionMetadata = {
@@ -62,6 +71,8 @@ const hashedFields = [
   'closeCode',
   'latencyMs',
 ] as const satisfies readonly (keyof Chained)[];
+// Columns added later join the hash only when set, so the rows written before them keep their hashes.
+const laterFields = ['subjectId', 'untilAt'] as const satisfies readonly (keyof Chained)[];
 
 function chainHash(prevHash: Buffer, row: Chained): Buffer {
   const canonical = JSON.stringify([
@@ -71,6 +82,7 @@ function chainHash(prevHash: Buffer, row: Chained): Buffer {
     row.event,
     row.outcome,
     ...hashedFields.map((field) => row[field]),
+    ...(laterFields.some((field) => row[field] !== null) ? laterFields.map((field) => row[field]) : []),
   ]);
   return createHash('sha256').update(prevHash).update(canonical).digest();
 }
@@ -109,6 +121,8 @@ export async function appendAudit(db: Db, entry: AuditEntry, now = new Date()): 
     const row: Chained = {
       ...rest,
       instanceId: entry.instanceId ?? null,
+      subjectId: entry.subjectId ?? null,
+      untilAt: entry.untilAt ?? null,
       bytesIn: connection?.bytesIn ?? null,
       bytesOut: connection?.bytesOut ?? null,
       messagesIn: connection?.messagesIn ?? null,
@@ -134,6 +148,8 @@ export type AuditPage = {
     outcome: string;
     requestId: string | null;
     client: { ip: string | null; userAgent: string | null };
+    /** Until when a support grant holds (support.granted). */
+    until: string | null;
   }[];
   nextCursor: string | null;
 };
@@ -160,6 +176,7 @@ export async function listAudit(
       outcome: row.outcome,
       requestId: row.requestId,
       client: { ip: row.clientIp, userAgent: row.clientAgent },
+      until: row.untilAt?.toISOString() ?? null,
     })),
     nextCursor: rows.length > limit && page.length > 0 ? String(page[page.length - 1]?.id) : null,
   };

@@ -45,7 +45,7 @@ function call(
   });
 }
 
-async function readJson(response: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
+export async function readJson(response: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -100,6 +100,16 @@ export function createAgentClient(endpoint: AgentEndpoint) {
     async health(): Promise<AgentHealth> {
       const response = await call(endpoint, 'GET', '/healthz');
       return toHealth(await readJson(response));
+    },
+
+    /** An authenticated call to one of the agent's other routes (support access); the caller reads the answer. */
+    call(credential: string, method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+      return call(
+        endpoint,
+        method,
+        path,
+        body === undefined ? { credential } : { credential, body: JSON.stringify(body) },
+      );
     },
 
     /** The SSE chat pipe; the caller streams the response through. */

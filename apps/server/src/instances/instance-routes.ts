@@ -1,8 +1,8 @@
-import { Readable, Transform } from 'node:stream';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '@claw/core';
 import type { Logger } from '@claw/logger';
+import { countedRelay } from '../http/counted-relay.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../http/api-schemas.ts';
 import { auditContext, type AppEnv } from '../http/context.ts';
 import { requireSession } from '../http/session-cookie.ts';
@@ -191,16 +191,7 @@ export function createInstanceRoutes(deps: InstanceRoutesDeps) {
       const started = performance.now();
       const body = await c.req.text();
       const upstream = await client.chatCompletions(credential, body);
-      let bytesOut = 0;
-      const counted = upstream.pipe(
-        new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            bytesOut += chunk.length;
-            done(null, chunk);
-          },
-        }),
-      );
-      counted.on('close', () =>
+      const relayed = countedRelay(upstream, c.req.raw.signal, (bytesOut) =>
         log.info({
           event: 'proxy.sse_closed',
           userId: session.user.id,
@@ -211,8 +202,7 @@ export function createInstanceRoutes(deps: InstanceRoutesDeps) {
           ms: Math.round(performance.now() - started),
         }),
       );
-      c.req.raw.signal.addEventListener('abort', () => upstream.destroy());
-      return new Response(Readable.toWeb(counted) as ReadableStream, {
+      return new Response(relayed, {
         status: upstream.statusCode ?? 502,
         headers: {
           'content-type': upstream.headers['content-type'] ?? 'text/event-stream',
