@@ -15,6 +15,12 @@ const eventLabels: Record<string, string> = {
   'instance.adopted': 'Server adopted',
   'instance.removed': 'Instance removed',
   'proxy.connection': 'Chat connection',
+  'support.granted': 'Support access granted',
+  'support.revoked': 'Support access revoked',
+  'support.expired': 'Support access ended by itself',
+  'support.failed': 'Support access failed to open',
+  'support.session_started': 'Support session started',
+  'support.session_ended': 'Support session ended',
 };
 
 export function describeEvent({ event, outcome }: Pick<AuditEvent, 'event' | 'outcome'>): string {

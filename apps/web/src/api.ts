@@ -18,6 +18,8 @@ export type AuditEvent = {
   outcome: string;
   requestId: string;
   client: { ip: string | null; userAgent: string | null };
+  /** Until when a support grant holds (support.granted). */
+  until: string | null;
 };
 
 export type AuditPage = { events: AuditEvent[]; nextCursor: string | null };
@@ -86,6 +88,38 @@ export type Instance = {
   openclawVersion: string | null;
   createdAt: string;
 };
+
+export type SupportGrant = {
+  id: string;
+  principal: string;
+  admin: boolean;
+  notAfter: string;
+  createdAt: string;
+  state: 'active' | 'revoked' | 'expired' | 'gone';
+  endedAt: string | null;
+};
+
+export type SupportState = {
+  available: boolean;
+  caFingerprint: string | null;
+  grant: SupportGrant | null;
+  liveSessions: number | null;
+};
+
+/** One line of the instance's hash-chained support log (docs/support-access.md), as the agent wrote it. */
+export type SupportLogEntry = {
+  seq: number;
+  ts: string;
+  type: string;
+  hash: string;
+  prev: string;
+} & Record<string, unknown>;
+
+export type SupportLogVerification =
+  | { ok: true; entries: number; head: string }
+  | { ok: false; entries: number; brokenAt: number; reason: string };
+
+export type SupportLog = { entries: SupportLogEntry[]; verification: SupportLogVerification };
 
 export type InstanceHealth = {
   ok: boolean;
@@ -247,6 +281,19 @@ export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSession
       send<void>('POST', `/api/instances/${encodeURIComponent(id)}/actions`, { action }),
     /** Server-sent `status` events (a `Progress` each) until the instance settles; for an EventSource. */
     progressUrl: (id: string) => `/api/instances/${encodeURIComponent(id)}/progress`,
+    supportState: (id: string) => get<SupportState>(`/api/instances/${encodeURIComponent(id)}/support`),
+    grantSupport: async (id: string, grant: { durationSeconds: number; admin: boolean }) =>
+      (await send<{ grant: SupportGrant }>('POST', `/api/instances/${encodeURIComponent(id)}/support`, grant))
+        .grant,
+    revokeSupport: async (id: string, grantId: string) =>
+      (
+        await send<{ grant: SupportGrant }>(
+          'DELETE',
+          `/api/instances/${encodeURIComponent(id)}/support/${encodeURIComponent(grantId)}`,
+        )
+      ).grant,
+    /** Fetched live from the instance through the control plane, which does not keep it. */
+    supportLog: (id: string) => get<SupportLog>(`/api/instances/${encodeURIComponent(id)}/support/log`),
     /** A single-use ticket (≤ 60 s) for opening the chat WebSocket of one instance. */
     chatTicket: (id: string) =>
       send<{ ticket: string; expiresAt: string }>('POST', `/api/instances/${encodeURIComponent(id)}/tickets`),

@@ -4,10 +4,10 @@
 // the door. What we keep is metadata: a canary typed in the session reaches no table and no log line of ours.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { opensshUnavailable, startOpenSshFixture } from '@claw/agent/testing/openssh-fixture';
 import type { OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
+import { supportAgentEnv } from '@claw/agent/testing/support-agent-env';
 import { dumpDatabase, startAgentProcess, type AgentProcess } from '@claw/testing';
 import { startTestPlane, type TestPlane } from '../test-support.ts';
 
@@ -27,16 +27,7 @@ before(async () => {
   agent = await startAgentProcess({
     gatewayUrl: 'http://127.0.0.1:9',
     gatewayToken: 'unused-gateway-token',
-    env: {
-      CLAW_AGENT_SUPPORT: 'on',
-      CLAW_AGENT_SUPPORT_USER: ssh.user,
-      CLAW_AGENT_SUPPORT_SSHD_CONFIG: ssh.sshdConfig,
-      CLAW_AGENT_SUPPORT_DROP_IN: path.join(ssh.dropInDir, '50-claw-support.conf'),
-      CLAW_AGENT_SUPPORT_TRUST_DIR: path.join(ssh.root, 'trust'),
-      CLAW_AGENT_SUPPORT_SUDOERS: path.join(ssh.root, 'sudoers.d', '50-claw-support'),
-      CLAW_AGENT_SUPPORT_SSHD_PID_FILE: ssh.pidFile,
-      CLAW_AGENT_SUPPORT_SOCKET: path.join(ssh.root, 'run', 'support.sock'),
-    },
+    env: supportAgentEnv(ssh),
   });
   t = await startTestPlane({
     CLAW_SUPPORT_CA_PUBLIC_KEY: ssh.caPublicKey(),

@@ -1,4 +1,4 @@
-// Adding or deleting a cloud connection needs a password proven recently in this session (step-up). When the
+// Adding or deleting a cloud connection, or opening support access, needs a password proven recently in this session (step-up). When the
 // server says the proof is stale, ask for the password in a dialog, prove it, and run the action again, so the
 // person never has to redo what they were doing.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
@@ -9,7 +9,10 @@ import { UsernameForPasswordManagers } from './username-for-password-managers.ts
 
 type Waiting = { resolve: () => void; reject: (error: Error) => void };
 
-export function useStepUp(): { withStepUp: <T>(action: () => Promise<T>) => Promise<T>; prompt: ReactNode } {
+export function useStepUp(why = 'changes to cloud connections need your password again'): {
+  withStepUp: <T>(action: () => Promise<T>) => Promise<T>;
+  prompt: ReactNode;
+} {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
 
   const withStepUp = useCallback(async <T,>(action: () => Promise<T>): Promise<T> => {
@@ -24,6 +27,7 @@ export function useStepUp(): { withStepUp: <T>(action: () => Promise<T>) => Prom
 
   const prompt = waiting ? (
     <StepUpDialog
+      why={why}
       onConfirmed={() => {
         setWaiting(null);
         waiting.resolve();
@@ -43,7 +47,15 @@ export function useStepUp(): { withStepUp: <T>(action: () => Promise<T>) => Prom
   return { withStepUp, prompt };
 }
 
-function StepUpDialog({ onConfirmed, onCancel }: { onConfirmed: () => void; onCancel: () => void }) {
+function StepUpDialog({
+  why,
+  onConfirmed,
+  onCancel,
+}: {
+  why: string;
+  onConfirmed: () => void;
+  onCancel: () => void;
+}) {
   const { api } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
   const { submitting, error, onSubmit } = useSubmit(async (data) => {
@@ -70,7 +82,7 @@ function StepUpDialog({ onConfirmed, onCancel }: { onConfirmed: () => void; onCa
     >
       <form className="form" onSubmit={onSubmit}>
         <h2 id="step-up-title">Confirm your password</h2>
-        <p>For your security, changes to cloud connections need your password again.</p>
+        <p>For your security, {why}.</p>
         <FormError error={error} fields={['password']} />
         <UsernameForPasswordManagers />
         <TextField

@@ -12,12 +12,14 @@ import { statusLabel } from '../instances/lifecycle.ts';
 import { ProgressSteps, useProgress } from '../instances/progress.tsx';
 import { ServerFacts } from '../instances/server-facts.tsx';
 import { href, navigate, useLocation } from '../router.ts';
+import { SupportAccess } from '../support/support-access.tsx';
 import { useSession } from '../session.tsx';
 import { useFetched } from '../use-fetched.ts';
 
 const tabs = [
   ['chat', 'Chat'],
   ['settings', 'Assistant settings'],
+  ['support', 'Support access'],
 ] as const;
 type Tab = (typeof tabs)[number][0];
 
@@ -167,7 +169,7 @@ function HealthFacts({ health, instance }: { health: HealthState; instance: Inst
 /** WAI-ARIA tabs; the chosen tab is in the address (?tab=settings), so a link can open it. */
 function InstanceTabs({ instanceId, onUnreachable }: { instanceId: string; onUnreachable: () => void }) {
   const { query } = useLocation();
-  const current: Tab = query.get('tab') === 'settings' ? 'settings' : 'chat';
+  const current: Tab = tabs.find(([tab]) => tab === query.get('tab'))?.[0] ?? 'chat';
   const buttons = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
   const base = `/instances/${encodeURIComponent(instanceId)}`;
 
@@ -208,11 +210,11 @@ function InstanceTabs({ instanceId, onUnreachable }: { instanceId: string; onUnr
         ))}
       </div>
       <div className="tab-panel" role="tabpanel" id={`panel-${current}`} aria-labelledby={`tab-${current}`}>
-        {current === 'chat' ? (
-          <ChatPanel instanceId={instanceId} onUnreachable={onUnreachable} />
-        ) : (
+        {current === 'chat' && <ChatPanel instanceId={instanceId} onUnreachable={onUnreachable} />}
+        {current === 'settings' && (
           <AssistantSettings instanceId={instanceId} onUnreachable={onUnreachable} />
         )}
+        {current === 'support' && <SupportAccess instanceId={instanceId} />}
       </div>
     </div>
   );
