@@ -26,5 +26,13 @@ export const GATEWAY_TOKEN_PATH = `${CONFIG_DIR}/gateway-token`;
 export const CALLBACK_CONFIG_PATH = `${CONFIG_DIR}/agent-callback.json`;
 export const INSTALL_SCRIPT_PATH = '/usr/local/lib/claw/install.sh';
 
+/** The account support engineers log in as, only while the user grants it (docs/support-access.md). */
+export const SUPPORT_USER = 'claw-support';
+export const SUPPORT_HOME = `/home/${SUPPORT_USER}`;
+// Where the agent writes a grant's files; the defaults of apps/agent/src/support/support-config.ts.
+export const SSHD_DROP_IN_DIR = '/etc/ssh/sshd_config.d';
+export const SUPPORT_TRUST_DIR = '/etc/ssh/claw-support';
+export const SUDOERS_DIR = '/etc/sudoers.d';
+
 export const GATEWAY_UNIT = 'claw-gateway.service';
 export const AGENT_UNIT = 'claw-agent.service';

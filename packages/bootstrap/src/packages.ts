@@ -9,6 +9,9 @@ export const APT_PACKAGES = [
   'openssl',
   // fail2ban reads sshd's journal (jail.ts); Debian 12 has no /var/log/auth.log without rsyslog.
   'python3-systemd',
+  // For an administrator support grant only: the agent then adds /etc/sudoers.d/50-claw-support, which
+  // Debian's /etc/sudoers includes (@includedir). Nothing of ours is in sudoers without one.
+  'sudo',
   'ufw',
   'unattended-upgrades',
 ] as const;

@@ -68,27 +68,48 @@ test('no keys, CA or secret of ours', () => {
   assert.equal(doc.disable_root, true);
 });
 
-test('no default user, one non-root service account without a shell', () => {
-  assert.equal(doc.users.length, 1);
-  assert.deepEqual(doc.users[0], {
-    name: 'openclaw',
-    gecos: 'OpenClaw gateway',
-    homedir: '/home/openclaw',
-    shell: '/usr/sbin/nologin',
-    lock_passwd: true,
-  });
+test('no default user; the gateway account without a shell; the support account without a key or sudo', () => {
+  assert.deepEqual(doc.users, [
+    {
+      name: 'openclaw',
+      gecos: 'OpenClaw gateway',
+      homedir: '/home/openclaw',
+      shell: '/usr/sbin/nologin',
+      lock_passwd: true,
+    },
+    {
+      name: 'claw-support',
+      gecos: 'Claw Cloud support',
+      homedir: '/home/claw-support',
+      // sshd runs the recorder (ForceCommand) through the login shell: nologin would refuse every session.
+      shell: '/bin/sh',
+      lock_passwd: true,
+    },
+  ]);
 });
 
-test('sshd drop-in: no passwords, no root, public keys only, read first', () => {
-  const dropIn = file(SSHD_DROP_IN_PATH).content;
+test('sshd drop-in: no passwords, no root, public keys only, loopback only, read first', () => {
+  const lines = file(SSHD_DROP_IN_PATH).content.trimEnd().split('\n');
   for (const line of [
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'PermitRootLogin no',
     'AuthenticationMethods publickey',
   ])
-    assert.ok(dropIn.split('\n').includes(line), line);
+    assert.ok(lines.includes(line), line);
   assert.match(SSHD_DROP_IN_PATH, /\/00-[^/]+\.conf$/);
+  // Support engineers come through the agent's tunnel to 127.0.0.1:22, never to a public address.
+  assert.deepEqual(
+    lines.filter((line) => line.startsWith('ListenAddress')),
+    ['ListenAddress 127.0.0.1', 'ListenAddress ::1'],
+  );
+  // The only Match block, last (it runs to the end of the file): no authorized_keys for the support account,
+  // so a key planted in its home during a grant opens nothing afterwards.
+  assert.deepEqual(lines.slice(lines.findIndex((line) => line.startsWith('Match'))), [
+    'Match User claw-support',
+    '  AuthorizedKeysFile none',
+  ]);
+  assert.equal(lines.filter((line) => line.startsWith('Match')).length, 1);
 });
 
 test('firewall: deny incoming, allow 3000/tcp only, enabled before anything is installed', () => {
@@ -103,8 +124,8 @@ test('firewall: deny incoming, allow 3000/tcp only, enabled before anything is i
   assert.ok(doc.runcmd.indexOf('ufw --force enable') < doc.runcmd.indexOf('/usr/local/lib/claw/install.sh'));
 });
 
-test('packages: fail2ban, ufw, unattended-upgrades, sshd', () => {
-  for (const name of ['fail2ban', 'ufw', 'unattended-upgrades', 'openssh-server'])
+test('packages: fail2ban, ufw, unattended-upgrades, sshd, sudo', () => {
+  for (const name of ['fail2ban', 'ufw', 'unattended-upgrades', 'openssh-server', 'sudo'])
     assert.ok(doc.packages.includes(name));
   assert.match(file('/etc/apt/apt.conf.d/20auto-upgrades').content, /Unattended-Upgrade "1"/);
   assert.match(
@@ -113,12 +134,11 @@ test('packages: fail2ban, ufw, unattended-upgrades, sshd', () => {
   );
 });
 
-test('units: gateway on loopback as openclaw, agent as a dynamic user, both restart on failure', () => {
+test('units: gateway on loopback as openclaw, agent sandboxed, both restart on failure', () => {
   const gateway = file('/etc/systemd/system/claw-gateway.service').content;
   const agent = file('/etc/systemd/system/claw-agent.service').content;
   assert.match(gateway, /^User=openclaw$/m);
   assert.match(gateway, /--bind loopback/);
-  assert.match(agent, /^DynamicUser=yes$/m);
   for (const unit of [gateway, agent]) {
     assert.match(unit, /^Restart=on-failure$/m);
     assert.match(unit, /^RestartPreventExitStatus=78$/m);
@@ -136,6 +156,34 @@ test('units: gateway on loopback as openclaw, agent as a dynamic user, both rest
   };
   assert.equal(config.gateway.bind, 'loopback');
   assert.deepEqual(config.gateway.auth, { mode: 'token' });
+});
+
+test('agent unit: root for support access, bounded by a read-only system and three capabilities', () => {
+  const agent = file('/etc/systemd/system/claw-agent.service').content.split('\n');
+  const values = (key: string) =>
+    agent.filter((line) => line.startsWith(`${key}=`)).map((line) => line.slice(key.length + 1));
+  assert.deepEqual(values('User'), ['root']);
+  assert.deepEqual(values('DynamicUser'), []);
+  assert.ok(values('Environment').includes('CLAW_AGENT_SUPPORT=on'));
+  // Nothing else overrides the agent's support paths: its defaults are the paths below.
+  assert.deepEqual(
+    values('Environment').filter((value) => value.startsWith('CLAW_AGENT_SUPPORT_')),
+    [],
+  );
+  assert.deepEqual(values('RuntimeDirectory'), ['claw-agent']);
+  assert.deepEqual(values('ReadWritePaths'), ['/etc/ssh/sshd_config.d /etc/ssh/claw-support /etc/sudoers.d']);
+  assert.deepEqual(values('CapabilityBoundingSet'), ['CAP_KILL CAP_CHOWN CAP_SYS_PTRACE']);
+  for (const [key, value] of [
+    ['ProtectSystem', 'strict'],
+    ['ProtectHome', 'yes'],
+    ['PrivateTmp', 'yes'],
+    ['PrivateDevices', 'yes'],
+    ['NoNewPrivileges', 'yes'],
+  ])
+    assert.deepEqual(values(key!), [value], key);
+  // systemd refuses to start a unit whose ReadWritePaths= folder is missing: the trust folder is made first.
+  const makeTrustDir = doc.runcmd.indexOf('install -d -m 0755 -o root -g root /etc/ssh/claw-support');
+  assert.ok(makeTrustDir > 0 && makeTrustDir < doc.runcmd.findIndex((line) => line.includes('enable --now')));
 });
 
 test('install script: every download is pinned by integrity and fetched over https', () => {

@@ -10,6 +10,7 @@ import {
   GATEWAY_UNIT,
   GATEWAY_USER,
   INSTALL_SCRIPT_PATH,
+  SUPPORT_TRUST_DIR,
 } from './layout.ts';
 
 export function runcmdSection(): { runcmd: string[] } {
@@ -24,6 +25,10 @@ export function runcmdSection(): { runcmd: string[] } {
       `chmod 0700 ${CONFIG_DIR}`,
       // write_files creates parent folders as root; the gateway writes its state next to its config.
       `chown ${GATEWAY_USER}:${GATEWAY_USER} ${gatewayStateDir}`,
+      // Empty until a grant. The agent's unit lists it in ReadWritePaths=, and systemd does not start a unit
+      // whose path is missing; root-owned, not writable by others, as sshd's StrictModes wants. (Its siblings
+      // exist already: sshd_config.d holds our drop-in, sudoers.d comes with sudo.)
+      `install -d -m 0755 -o root -g root ${SUPPORT_TRUST_DIR}`,
       'systemctl daemon-reload',
       `systemctl enable --now fail2ban unattended-upgrades ${GATEWAY_UNIT} ${AGENT_UNIT}`,
     ],

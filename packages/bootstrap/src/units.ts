@@ -13,6 +13,9 @@ import {
   GATEWAY_USER,
   NODE_BIN,
   OPENCLAW_ENTRY,
+  SSHD_DROP_IN_DIR,
+  SUDOERS_DIR,
+  SUPPORT_TRUST_DIR,
 } from './layout.ts';
 import type { WriteFile } from './write-file.ts';
 
@@ -56,6 +59,19 @@ export function gatewayUnit(): WriteFile {
   });
 }
 
+// Support access (docs/support-access.md) makes the agent write sshd's and sudo's drop-ins, run `sshd -t`
+// (host keys are root's), signal sshd and kill the support account's processes: root, bounded by the sandbox
+// below. Read-only everywhere but these folders, its state and its runtime folder; no home folders (it kills
+// the support account's processes, it never reads their files).
+const SUPPORT_WRITABLE = [SSHD_DROP_IN_DIR, SUPPORT_TRUST_DIR, SUDOERS_DIR];
+// What root keeps. Root needs no capability for root-owned files (the drop-ins, the host keys, its state).
+//   CAP_KILL: SIGKILL to the support account's processes (another uid).
+//   CAP_CHOWN: the recorder's socket belongs to the support account (only it may connect).
+//   CAP_SYS_PTRACE: reading /proc/<pid>/ns/pid of another uid's process (proc(5): a ptrace access check),
+//     which the agent's session killer does to spare processes in containers.
+// Gone: CAP_DAC_OVERRIDE/READ_SEARCH (other users' files), CAP_SETUID, CAP_SYS_ADMIN, CAP_NET_*, modules…
+const AGENT_CAPABILITIES = ['CAP_KILL', 'CAP_CHOWN', 'CAP_SYS_PTRACE'];
+
 export function agentUnit(): WriteFile {
   return unit(AGENT_UNIT, {
     unit: [
@@ -64,19 +80,25 @@ export function agentUnit(): WriteFile {
       'Wants=network-online.target',
     ],
     service: [
-      // A throwaway system user made by systemd: the agent owns its state folder and nothing else.
-      'DynamicUser=yes',
+      'User=root',
       'StateDirectory=claw-agent',
       'StateDirectoryMode=0700',
+      // /run/claw-agent, 0755: the support account's recorder reaches its socket there (the socket is 0600).
+      'RuntimeDirectory=claw-agent',
       `LoadCredential=gateway-token:${GATEWAY_TOKEN_PATH}`,
       `LoadCredential=callback.json:${CALLBACK_CONFIG_PATH}`,
       `Environment=CLAW_AGENT_STATE_DIR=${AGENT_STATE_DIR}`,
       // %d: the service's credentials folder (systemd >= 248).
       'Environment=CLAW_AGENT_GATEWAY_TOKEN_FILE=%d/gateway-token',
       'Environment=CLAW_AGENT_CALLBACK_FILE=%d/callback.json',
+      // Every support path is the agent's default (apps/agent/src/support/support-config.ts).
+      'Environment=CLAW_AGENT_SUPPORT=on',
       `ExecStart=${NODE_BIN} ${AGENT_ENTRY}`,
       'ProtectSystem=strict',
       'ProtectHome=yes',
+      // StateDirectory and RuntimeDirectory are writable already.
+      `ReadWritePaths=${SUPPORT_WRITABLE.join(' ')}`,
+      `CapabilityBoundingSet=${AGENT_CAPABILITIES.join(' ')}`,
     ],
   });
 }
