@@ -23,8 +23,14 @@ export type Route = {
   handle(req: FakeRequest): FakeResponse;
 };
 
-/** What one request looked like; the log is how tests prove what we never call. */
-export type LoggedRequest = { method: string; path: string; query: Record<string, string>; route?: string };
+/** What one request looked like, and when (ms since the epoch); the log is how tests prove what we never call. */
+export type LoggedRequest = {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  route?: string;
+  at: number;
+};
 
 export type Fault =
   /** Answer with this status instead of handling the request (nothing changes), `times` requests in a row. */
@@ -81,6 +87,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       route: match ? `${method} ${match.route.path}` : undefined,
+      at: Date.now(),
     });
     if (!match?.m) {
       send(res, options.errorResponse(404, 'not_found', 'The resource you requested could not be found.'));

@@ -19,6 +19,7 @@ export type FakeHetznerServer = {
   firewallIds: number[];
   /** GETs left before an `initializing` server is `running`. */
   bootReads: number;
+  ipv4: string;
 };
 
 export type FakeHetznerRule = {
@@ -109,7 +110,11 @@ function matchesSelector(labels: Record<string, string>, selector: string | null
   });
 }
 
-export async function startHetznerFake(options: { spec: string }): Promise<HetznerFake> {
+export async function startHetznerFake(options: {
+  spec: string;
+  /** The address new servers get; a workflow test points it at a local agent (default: TEST-NET-2). */
+  publicIpv4?: string;
+}): Promise<HetznerFake> {
   const servers = new Map<number, FakeHetznerServer>();
   const firewalls = new Map<number, FakeHetznerFirewall>();
   const actions = new Map<number, { serverId: number; command: string; done: boolean }>();
@@ -182,7 +187,7 @@ export async function startHetznerFake(options: { spec: string }): Promise<Hetzn
       private_net: [],
       protection: { delete: false, rebuild: false },
       public_net: {
-        ipv4: { id: s.id, ip: `198.51.100.${s.id % 250}`, blocked: false, dns_ptr: 'static.example.com' },
+        ipv4: { id: s.id, ip: s.ipv4, blocked: false, dns_ptr: 'static.example.com' },
         ipv6: { id: s.id, ip: `2001:db8:${(s.id % 0xffff).toString(16)}::/64`, blocked: false, dns_ptr: [] },
         floating_ips: [],
         firewalls: s.firewallIds.map((id) => ({ id, status: 'applied' })),
@@ -284,8 +289,9 @@ export async function startHetznerFake(options: { spec: string }): Promise<Hetzn
         const firewallIds = (b.firewalls ?? []).map((f) => f.firewall);
         if (firewallIds.some((id) => !firewalls.has(id)))
           return error(404, 'not_found', 'firewall not found');
+        const id = nextId++;
         const s: FakeHetznerServer = {
-          id: nextId++,
+          id,
           name: b.name,
           status: 'initializing',
           location,
@@ -295,6 +301,7 @@ export async function startHetznerFake(options: { spec: string }): Promise<Hetzn
           userData: b.user_data,
           firewallIds,
           bootReads: 1,
+          ipv4: options.publicIpv4 ?? `198.51.100.${id % 250}`,
         };
         servers.set(s.id, s);
         return {
@@ -404,6 +411,7 @@ export async function startHetznerFake(options: { spec: string }): Promise<Hetzn
       labels: init.labels ?? {},
       firewallIds: [],
       bootReads: 0,
+      ipv4: `198.51.100.${id % 250}`,
     });
     return id;
   };

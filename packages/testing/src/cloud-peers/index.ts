@@ -25,4 +25,18 @@ export {
   type FakeHetznerServer,
   type HetznerFake,
 } from './hetzner-fake.ts';
-export { startRecordingMoto, type RecordedAwsRequest, type RecordingMotoPeer } from './moto-recorder.ts';
+export {
+  awsDeletesBySelector,
+  startRecordingMoto,
+  type RecordedAwsRequest,
+  type RecordingMotoPeer,
+} from './moto-recorder.ts';
+export { startAwsFaultProxy, type AwsFaultProxy } from './aws-fault-proxy.ts';
+export {
+  emulatedProviders,
+  emulatorAvailability,
+  startEmulatedCloud,
+  type EmulatedCloud,
+  type EmulatedProvider,
+  type EmulatedVm,
+} from './emulated-cloud.ts';

@@ -52,6 +52,24 @@ export async function startRecordingMoto(options: MotoOptions = {}): Promise<Rec
   };
 }
 
+// EC2 deletes that name their resource by id; a Filter, or no id, would act on a selection.
+const DELETE_ID_PARAM: Record<string, RegExp> = {
+  TerminateInstances: /^InstanceId\.\d+$/,
+  DeleteSecurityGroup: /^GroupId$/,
+};
+
+/** Recorded deletes that named no single resource (our code must never send one). */
+export function awsDeletesBySelector(requests: readonly RecordedAwsRequest[]): string[] {
+  return requests
+    .filter((r) => /^(Delete|Terminate)/.test(r.action))
+    .filter((r) => {
+      const keys = Object.keys(r.params);
+      const byId = DELETE_ID_PARAM[r.action];
+      return keys.some((k) => k.startsWith('Filter')) || !byId || !keys.some((k) => byId.test(k));
+    })
+    .map((r) => `${r.action} ${new URLSearchParams(r.params).toString()}`);
+}
+
 function restore(key: string, value: string | undefined): void {
   if (value === undefined) delete process.env[key];
   else process.env[key] = value;

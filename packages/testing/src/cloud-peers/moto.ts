@@ -7,6 +7,11 @@ export type MotoOptions = {
   python?: string;
   /** Cold start took 4.1 s here; the default leaves room for a loaded machine. */
   readyTimeoutMs?: number;
+  /**
+   * The public address every instance gets (moto draws a random 54.214.x.y, which a test must never
+   * connect to); a workflow test points it at a local agent, like the DigitalOcean and Hetzner fakes.
+   */
+  publicIpv4?: string;
 };
 
 export type MotoPeer = {
@@ -30,15 +35,29 @@ const STRICT_EC2_ENV = {
   MOTO_ENABLE_KEYPAIR_VALIDATION: '1',
 };
 
+// moto 5.2.1 draws every auto-assigned public address (on launch and again on each start, as EC2 does) from
+// `random_public_ip` in one place, elastic_network_interfaces.py; the first argument replaces it.
+const fixedPublicIp = [
+  'import sys',
+  'import moto.ec2.models.elastic_network_interfaces as eni',
+  'from moto.server import main',
+  'address = sys.argv.pop(1)',
+  "assert callable(eni.random_public_ip), 'moto no longer assigns addresses here'",
+  'eni.random_public_ip = lambda: address',
+  'main(sys.argv[1:])',
+].join('\n');
+
 export async function startMoto(options: MotoOptions = {}): Promise<MotoPeer> {
   const python = options.python ?? 'python3';
   const moto = locateMoto(python);
   if (!moto.ok) throw new Error(moto.reason);
 
   return withFreePort(async (port) => {
-    const peer = spawnPeer(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-      env: { ...process.env, ...STRICT_EC2_ENV },
-    });
+    const server = ['-H', '127.0.0.1', '-p', String(port)];
+    const args = options.publicIpv4
+      ? ['-c', fixedPublicIp, options.publicIpv4, ...server]
+      : ['-m', 'moto.server', ...server];
+    const peer = spawnPeer(python, args, { env: { ...process.env, ...STRICT_EC2_ENV } });
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady({
       name: 'moto',
