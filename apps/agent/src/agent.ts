@@ -59,7 +59,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     agentVersion: AGENT_VERSION,
     wsPipe,
     ssePipe: createSsePipe({ ...gateway, maxPayloadBytes: config.maxPayloadBytes }),
-    ...(support ? { support: createSupportRoutes(support) } : {}),
+    ...(support ? { support: createSupportRoutes(support), supportTunnel: support.acceptTunnel } : {}),
     log,
     now,
   });
@@ -85,6 +85,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     close: async () => {
       await new Promise<void>((resolve) => {
         wsPipe.close();
+        support?.endTunnels();
         server.close(() => resolve());
         server.closeAllConnections();
       });

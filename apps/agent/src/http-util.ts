@@ -1,4 +1,8 @@
-import type http from 'node:http';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+
+// A refused upgrade's socket is closed after this long even if the client never ends its side.
+const REFUSED_LINGER_MS = 5_000;
 
 /** Error answers carry a code only: no detail that could help a prober or leak state. */
 export function sendError(res: http.ServerResponse, status: number, code: string): void {
@@ -40,4 +44,21 @@ export function rejectTooLarge(res: http.ServerResponse): void {
 export function bearerOf(req: http.IncomingMessage): string | undefined {
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(req.headers.authorization ?? '');
   return match?.[1];
+}
+
+/**
+ * Answers an upgrade request that is not accepted, on the raw socket (no ServerResponse exists for it), with
+ * the same `{ error: { code } }` body as any other error, and closes the connection. Bytes the client sent
+ * after its request are read and dropped, so that closing does not reset the connection before the answer
+ * arrived.
+ */
+export function rejectUpgrade(socket: Duplex, status: number, code: string): void {
+  const body = JSON.stringify({ error: { code } });
+  socket.on('error', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.resume();
+  setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
 }

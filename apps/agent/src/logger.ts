@@ -16,6 +16,8 @@ export type LogEntry = {
   /** A support grant (uuid); never its principal, CA key or anything a session shows. */
   grantId?: string;
   count?: number;
+  /** Why something ended, as a fixed word (e.g. a support tunnel: `sshd_closed`, `grant_ended`). */
+  reason?: string;
 };
 
 export type Log = (entry: LogEntry) => void;
@@ -38,6 +40,7 @@ const STRING_FIELDS = {
   errorCode: /^[A-Za-z0-9_.-]{1,64}$/,
   fingerprint: /^[0-9A-F:]{95}$/,
   grantId: /^[0-9a-f-]{36}$/,
+  reason: /^[a-z_]{1,32}$/,
 } as const;
 
 export function createLogger(write: (line: string) => void, now: () => number = Date.now): Log {

@@ -4,18 +4,21 @@
 //   GET  /gateway              WebSocket pipe to the gateway (instance credential)
 //   POST /v1/chat/completions  SSE pipe to the gateway (instance credential)
 //   /support/...               support access, when enabled (instance credential; support/support-routes.ts)
-import http from 'node:http';
+//   GET  /support/tunnel       upgrade to a byte stream to sshd, during a grant (support/support-tunnel.ts)
+import type http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AgentCertificate } from './certificate.ts';
 import type { CredentialStore } from './credential-store.ts';
 import type { GatewayHealth } from './health.ts';
-import { bearerOf, readBody, rejectTooLarge, sendError, sendJson } from './http-util.ts';
+import { bearerOf, readBody, rejectTooLarge, rejectUpgrade, sendError, sendJson } from './http-util.ts';
 import type { Log } from './logger.ts';
 import { errorCodeOf } from './logger.ts';
 import type { Registration } from './registration.ts';
 import type { SsePipe } from './sse-pipe.ts';
 import type { SupportRoutes } from './support/support-routes.ts';
+import type { SupportTunnels } from './support/support-tunnel.ts';
+import { TUNNEL_PATH } from './support/support-tunnel.ts';
 import type { WsPipe } from './ws-pipe.ts';
 
 const REGISTER_BODY_BYTES = 16 * 1024;
@@ -35,6 +38,7 @@ export function createAgentServer(deps: {
   wsPipe: WsPipe;
   ssePipe: SsePipe;
   support?: SupportRoutes;
+  supportTunnel?: SupportTunnels['accept'];
   log: Log;
   now: () => number;
 }): https.Server {
@@ -81,11 +85,9 @@ export function createAgentServer(deps: {
     sendError(res, 404, 'not_found');
   }
 
-  function refuseUpgrade(socket: Duplex, status: number): void {
+  function refuseUpgrade(socket: Duplex, status: number, code: string): void {
     deps.log({ event: 'ws.refused', status });
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    );
+    rejectUpgrade(socket, status, code);
   }
 
   const server = https.createServer({
@@ -106,9 +108,15 @@ export function createAgentServer(deps: {
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const { pathname } = new URL(req.url ?? '/', 'https://agent.invalid');
-    if (req.method !== 'GET' || pathname !== '/gateway') return refuseUpgrade(socket, 404);
-    if (!authorized(req)) return refuseUpgrade(socket, 401);
-    deps.wsPipe.handleUpgrade(req, socket, head);
+    const accept =
+      pathname === '/gateway'
+        ? deps.wsPipe.handleUpgrade
+        : pathname === TUNNEL_PATH
+          ? deps.supportTunnel
+          : undefined;
+    if (req.method !== 'GET' || accept === undefined) return refuseUpgrade(socket, 404, 'not_found');
+    if (!authorized(req)) return refuseUpgrade(socket, 401, 'unauthorized');
+    accept(req, socket, head);
   });
   return server;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '@claw/db';
@@ -6,8 +7,10 @@ import { createLogger } from '@claw/logger';
 import { rotateKeyRingFile, setMinVersion } from '@claw/vault';
 import { loadConfig } from './config.ts';
 import { startControlPlane } from './control-plane.ts';
+import { createInstanceService } from './instances/instance-service.ts';
 import { createUserKeys } from './keys/user-keys.ts';
 import { openMasterKeys } from './master-keys.ts';
+import { openTunnelTo, pipeTunnel, signSupportKey } from './support/support-cli.ts';
 
 const usage = `Usage: claw-cloud <command>
 
@@ -17,9 +20,18 @@ Commands:
   keys rotate           add a new master key version to the key file (new data keys are wrapped with it)
   keys rewrap           re-wrap every user's data key with the newest master key (resumable, idempotent)
   keys min-version <n>  refuse master key versions below n (run after a complete rewrap)
+  support connect <instance-id>
+                        an ssh ProxyCommand: the instance's support tunnel on stdin/stdout, while the user's
+                        grant is active (docs/support-tunnel.md)
+  support sign --instance <id> --ca-key <path> --key <engineer.pub> [--out <path>] [--identity <name>]
+                        sign the engineer's key with the support CA for the active grant's principal, valid
+                        until the grant ends (the CA key is the support team's; it is not configured here)
   help                  show this help
 
-Configuration comes from the environment; see README.md.`;
+Configuration comes from the environment; see README.md. The support commands need the same database
+(DATABASE_URL, or CLAW_DATA_DIR for the embedded one) and master keys (CLAW_MASTER_KEYS or the key file in
+CLAW_DATA_DIR) as the running server. The embedded database admits one process at a time: while 'start'
+holds it, run them against Postgres or stop the server.`;
 
 async function withDatabase<T>(
   run: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
@@ -91,12 +103,72 @@ async function keys(action: string | undefined, argument: string | undefined): P
   throw new Error(`unknown keys command; see 'claw-cloud help'`);
 }
 
-const { positionals } = parseArgs({ allowPositionals: true, strict: true });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  strict: true,
+  options: {
+    instance: { type: 'string' },
+    'ca-key': { type: 'string' },
+    key: { type: 'string' },
+    out: { type: 'string' },
+    identity: { type: 'string' },
+  },
+});
+
+async function support(action: string | undefined, instanceId: string | undefined): Promise<void> {
+  if (action === 'connect' && instanceId) {
+    const config = loadConfig(process.env);
+    const { keyRing } = await openMasterKeys(config, process.env);
+    // The database is needed only to open the tunnel, not for the hours it may stay open.
+    const tunnel = await withDatabase((database) =>
+      openTunnelTo(
+        {
+          db: database.db,
+          instances: createInstanceService({
+            db: database.db,
+            userKeys: createUserKeys({ db: database.db, keys: keyRing }),
+            allowPrivateNetworks: config.agentAllowPrivateNetworks,
+          }),
+          now: () => new Date(),
+        },
+        instanceId,
+      ),
+    );
+    // stdout is ssh's connection: nothing else may be written to it.
+    await pipeTunnel(tunnel, { input: process.stdin, output: process.stdout });
+    // stdin may still be open (ssh closes it last); the tunnel is what this command was for.
+    process.exit(0);
+  }
+  const { instance, 'ca-key': caKey, key: publicKey, out, identity } = values;
+  if (action === 'sign' && instance && caKey && publicKey) {
+    const signed = await withDatabase((database) =>
+      signSupportKey(
+        { db: database.db, now: () => new Date() },
+        {
+          instanceId: instance,
+          caKey,
+          publicKey,
+          identity: identity ?? userInfo().username,
+          ...(out ? { out } : {}),
+        },
+      ),
+    );
+    process.stdout.write(
+      `${signed.certificate}: principal ${signed.grant.principal}, valid ${signed.validity}\n` +
+        `ssh -i <your private key> -o CertificateFile=${signed.certificate} ` +
+        `-o ProxyCommand='claw-cloud support connect ${instance}' claw-support@${instance}\n`,
+    );
+    return;
+  }
+  throw new Error(`unknown or incomplete support command; see 'claw-cloud help'`);
+}
+
 const [command = 'help', ...rest] = positionals;
 const commands: Record<string, () => Promise<void>> = {
   start,
   migrate,
   keys: () => keys(rest[0], rest[1]),
+  support: () => support(rest[0], rest[1]),
 };
 const run = commands[command];
 if (!run) {

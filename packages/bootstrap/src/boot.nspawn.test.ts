@@ -190,13 +190,13 @@ test('units enabled and running: gateway, agent, fail2ban, unattended-upgrades, 
   assert.match(sh('systemctl show -p User claw-gateway.service'), /^User=openclaw$/m);
 });
 
-test('the agent runs as root with support on, in its sandbox, with three capabilities', { skip }, () => {
+test('the agent runs as root with support on, in its sandbox, with two capabilities', { skip }, () => {
   assert.match(sh('systemctl show -p Environment claw-agent.service'), /\bCLAW_AGENT_SUPPORT=on\b/);
   const pid = sh('systemctl show -p MainPID --value claw-agent.service').trim();
   const status = sh(`cat /proc/${pid}/status`);
   assert.match(status, /^Uid:\s+0\s/m);
-  // capability(7) numbers: CAP_CHOWN 0, CAP_KILL 5, CAP_SYS_PTRACE 19.
-  const expected = ((1n << 0n) | (1n << 5n) | (1n << 19n)).toString(16).padStart(16, '0');
+  // capability(7) numbers: CAP_CHOWN 0, CAP_KILL 5.
+  const expected = ((1n << 0n) | (1n << 5n)).toString(16).padStart(16, '0');
   assert.match(status, new RegExp(`^CapBnd:\\s+${expected}$`, 'm'));
   assert.match(status, /^NoNewPrivs:\s+1$/m);
   // Read-only but for its own folders and the three support folders; no home folders.
@@ -332,7 +332,7 @@ test(
     // Through the recorder (ForceCommand, as claw-support) and the administrator grant's sudoers entry.
     assert.equal(sh(`${SSH} 'id -un; sudo -n id -u'`), 'claw-support\n0\n');
     // A live session, and a process that left it (its own session, not the recorder's child): only the
-    // agent's kill, with CAP_KILL and CAP_SYS_PTRACE in its sandbox, ends that one.
+    // agent's kill, with only CAP_KILL for it in its sandbox, ends that one.
     sh(
       `setsid -f ${SSH} 'setsid -f sleep 601 </dev/null >/dev/null 2>&1; sleep 600' </dev/null >/dev/null 2>&1`,
     );

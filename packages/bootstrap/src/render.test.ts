@@ -172,7 +172,7 @@ test('agent unit: root for support access, bounded by a read-only system and thr
   );
   assert.deepEqual(values('RuntimeDirectory'), ['claw-agent']);
   assert.deepEqual(values('ReadWritePaths'), ['/etc/ssh/sshd_config.d /etc/ssh/claw-support /etc/sudoers.d']);
-  assert.deepEqual(values('CapabilityBoundingSet'), ['CAP_KILL CAP_CHOWN CAP_SYS_PTRACE']);
+  assert.deepEqual(values('CapabilityBoundingSet'), ['CAP_KILL CAP_CHOWN']);
   for (const [key, value] of [
     ['ProtectSystem', 'strict'],
     ['ProtectHome', 'yes'],

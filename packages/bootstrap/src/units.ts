@@ -67,10 +67,8 @@ const SUPPORT_WRITABLE = [SSHD_DROP_IN_DIR, SUPPORT_TRUST_DIR, SUDOERS_DIR];
 // What root keeps. Root needs no capability for root-owned files (the drop-ins, the host keys, its state).
 //   CAP_KILL: SIGKILL to the support account's processes (another uid).
 //   CAP_CHOWN: the recorder's socket belongs to the support account (only it may connect).
-//   CAP_SYS_PTRACE: reading /proc/<pid>/ns/pid of another uid's process (proc(5): a ptrace access check),
-//     which the agent's session killer does to spare processes in containers.
 // Gone: CAP_DAC_OVERRIDE/READ_SEARCH (other users' files), CAP_SETUID, CAP_SYS_ADMIN, CAP_NET_*, modules…
-const AGENT_CAPABILITIES = ['CAP_KILL', 'CAP_CHOWN', 'CAP_SYS_PTRACE'];
+const AGENT_CAPABILITIES = ['CAP_KILL', 'CAP_CHOWN'];
 
 export function agentUnit(): WriteFile {
   return unit(AGENT_UNIT, {

@@ -25,11 +25,13 @@ export async function uidOf(user: string): Promise<number | undefined> {
 
 type Proc = { pid: number; ppid: number; uids: number[]; cgroups: string[] };
 
-function readProc(pid: number, ownPidNs: string): Proc | undefined {
+function readProc(pid: number): Proc | undefined {
   try {
-    if (fs.readlinkSync(`/proc/${pid}/ns/pid`) !== ownPidNs) return undefined;
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+    // NSpid lists the pid in our namespace and in each nested one: one entry means it lives in ours. Unlike
+    // reading /proc/<pid>/ns/pid, this needs no ptrace right over another user's process.
+    if (field('NSpid').split(/\s+/).length !== 1) return undefined;
     if (field('State').startsWith('Z')) return undefined; // already dead, waiting for its parent
     return {
       pid,
@@ -49,11 +51,10 @@ function readProc(pid: number, ownPidNs: string): Proc | undefined {
 
 /** The support account's processes, their descendants and their logind session scopes. */
 export function sessionProcesses(uid: number): number[] {
-  const ownPidNs = fs.readlinkSync('/proc/self/ns/pid');
   const procs = fs
     .readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
-    .map((name) => readProc(Number(name), ownPidNs))
+    .map((name) => readProc(Number(name)))
     .filter((proc): proc is Proc => proc !== undefined && proc.pid !== 1 && proc.pid !== process.pid);
   const scope = new RegExp(`/user-${uid}\\.slice/session-[^/]+\\.scope$`);
   const targets = new Set(procs.filter((p) => p.uids[0] === uid || p.uids[1] === uid).map((p) => p.pid));

@@ -57,3 +57,27 @@ test('support access is off by default; paths must be plain absolute paths', () 
     'CLAW_AGENT_SUPPORT_USER',
   ]);
 });
+
+test('the tunnel reaches sshd on loopback only', () => {
+  const sshAddress = (value?: string) => {
+    const bad: string[] = [];
+    const config = loadSupportConfig(
+      { CLAW_AGENT_SUPPORT: 'on', CLAW_AGENT_SUPPORT_SSH_ADDRESS: value },
+      bad,
+    );
+    return bad.length === 0 ? config?.sshAddress : undefined;
+  };
+  assert.deepEqual(sshAddress(), { host: '127.0.0.1', port: 22 });
+  assert.deepEqual(sshAddress('127.0.0.2:2222'), { host: '127.0.0.2', port: 2222 });
+  assert.deepEqual(sshAddress('[::1]:22'), { host: '::1', port: 22 });
+  for (const value of [
+    '10.0.0.1:22',
+    'localhost:22',
+    '127.0.0.1',
+    '127.0.0.1:0',
+    '127.0.0.1:65536',
+    '127.1.1.300:22',
+    '[::2]:22',
+  ])
+    assert.equal(sshAddress(value), undefined, value);
+});

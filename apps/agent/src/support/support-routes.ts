@@ -3,6 +3,7 @@
 //   GET    /support/grants        -> 200 {grant: {...} | null, liveSessions}
 //   DELETE /support/grants/{id}   -> 200 {grantId, sessionsEnded, processesKilled, killMs}
 //   GET    /support/log?from=&limit= -> 200 {entries, verification}
+//   GET    /support/tunnel        -> 426 unless it is an upgrade (those are answered by support-tunnel.ts)
 // The log holds terminal content: it goes into this response only, never into the agent's log lines.
 import type http from 'node:http';
 import { readBody, rejectTooLarge, sendError, sendJson } from '../http-util.ts';
@@ -10,6 +11,7 @@ import { parseGrantRequest, publicGrant } from './grant.ts';
 import type { Support } from './support-service.ts';
 import { SupportError } from './support-error.ts';
 import type { SupportErrorCode } from './support-error.ts';
+import { TUNNEL_PATH, TUNNEL_PROTOCOL } from './support-tunnel.ts';
 
 const BODY_BYTES = 16 * 1024;
 const LOG_PAGE = { default: 1000, max: 10_000 };
@@ -64,6 +66,10 @@ export function createSupportRoutes(support: Support) {
         const limit = integerParam(url, 'limit', LOG_PAGE.default, LOG_PAGE.max);
         return sendJson(res, 200, support.readLog(from, limit));
       }
+      case `GET ${TUNNEL_PATH}`:
+        // RFC 9110 §15.5.22: 426 names the protocol to upgrade to.
+        res.setHeader('upgrade', TUNNEL_PROTOCOL);
+        return sendError(res, 426, 'upgrade_required');
       default:
         return sendError(res, 404, 'not_found');
     }

@@ -16,6 +16,7 @@ import { killSessions, uidOf } from './session-killer.ts';
 import { createSshdTrust } from './sshd-trust.ts';
 import type { SupportConfig } from './support-config.ts';
 import { SupportError } from './support-error.ts';
+import { createSupportTunnels } from './support-tunnel.ts';
 
 /** failed: sshd could not be configured for it (at open or at start); its trust is withdrawn. */
 type CloseReason = 'revoked' | 'expired' | 'failed';
@@ -38,11 +39,20 @@ export async function createSupport(deps: {
   const trust = createSshdTrust(config, recorderCommand(config));
   let active: Grant | undefined = store.load();
   let timer: NodeJS.Timeout | undefined;
+  /** The grant that allows access right now: stored and not yet past its end. */
+  const current = () => (active !== undefined && active.notAfter > now() ? active : undefined);
   const sink = createRecorderSink({
     socketPath: config.socket,
     audit,
-    activeGrant: () => (active !== undefined && active.notAfter > now() ? active : undefined),
+    activeGrant: current,
     onSession: (event) => log({ event, grantId: active?.grantId }),
+  });
+  const tunnels = createSupportTunnels({
+    sshAddress: config.sshAddress,
+    activeGrant: current,
+    record: (entry) => audit.append(entry),
+    log,
+    now,
   });
 
   // Grant, revoke and expiry never interleave: each waits for the one before.
@@ -72,13 +82,17 @@ export async function createSupport(deps: {
     }
   }
 
-  /** Trust first (the next login fails at once), then the sessions, then sshd forgets the Match block. */
+  /**
+   * Trust first (the next login fails at once), then the tunnels (no connection to sshd is left), then the
+   * sessions, then sshd forgets the Match block.
+   */
   async function close(reason: CloseReason) {
     const grant = active;
     const hadDropIn = trust.withdraw();
     store.clear();
     active = undefined;
     clearTimeout(timer);
+    const tunnelsCut = tunnels.endAll('grant_ended');
     const sessionsEnded = sink.endAll(reason);
     let killed = { killed: 0, ms: 0 };
     let failure: unknown;
@@ -93,6 +107,7 @@ export async function createSupport(deps: {
         grantId: grant.grantId,
         sessionsEnded,
         processesKilled: killed.killed,
+        tunnelsCut,
       });
       log({ event: `support.${reason}`, grantId: grant.grantId, count: killed.killed, ms: killed.ms });
     }
@@ -166,9 +181,11 @@ export async function createSupport(deps: {
     /** After any grant, revoke or expiry in progress, so the answer is never half-way through one. */
     state: () =>
       serial(async () => ({
-        grant: active !== undefined && active.notAfter > now() ? active : undefined,
+        grant: current(),
         liveSessions: sink.live(),
       })),
+    /** Opens the SSH tunnel of an authenticated upgrade request, if a grant is active (support-tunnel.ts). */
+    acceptTunnel: tunnels.accept,
     /** Entries with seq >= `from` (at most `limit`), and the verification of the whole chain. */
     readLog(
       from: number,
@@ -187,8 +204,11 @@ export async function createSupport(deps: {
       }
       return { entries, verification: verifyAuditLog(text) };
     },
+    /** Cuts the tunnels, whose sockets would otherwise keep the agent's server from closing. */
+    endTunnels: () => tunnels.endAll('agent_stopped'),
     async close(): Promise<void> {
       clearTimeout(timer);
+      tunnels.endAll('agent_stopped');
       await queue;
       await sink.close();
       audit.close();

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import tlsClient from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { Agent } from '../agent.ts';
@@ -15,6 +16,7 @@ import { httpsRequest } from '../testing/gateway-client.ts';
 import { opensshUnavailable, startOpenSshFixture } from '../testing/openssh-fixture.ts';
 import type { OpenSshFixture } from '../testing/openssh-fixture.ts';
 import { pinnedTlsOptions } from '../testing/pinned-tls.ts';
+import { supportAgentEnv } from '../testing/support-agent-env.ts';
 import type { PinnedTlsOptions } from '../testing/pinned-tls.ts';
 import type { AuditEntry } from './audit-log.ts';
 import { sessionProcesses } from './session-killer.ts';
@@ -42,14 +44,7 @@ async function startAgent(): Promise<void> {
     CLAW_AGENT_HOST: '127.0.0.1',
     CLAW_AGENT_PORT: '0',
     OPENCLAW_GATEWAY_TOKEN: 'unused-gateway-token',
-    CLAW_AGENT_SUPPORT: 'on',
-    CLAW_AGENT_SUPPORT_USER: ssh.user,
-    CLAW_AGENT_SUPPORT_SSHD_CONFIG: ssh.sshdConfig,
-    CLAW_AGENT_SUPPORT_DROP_IN: path.join(ssh.dropInDir, '50-claw-support.conf'),
-    CLAW_AGENT_SUPPORT_TRUST_DIR: path.join(ssh.root, 'trust'),
-    CLAW_AGENT_SUPPORT_SUDOERS: path.join(ssh.root, 'sudoers.d', '50-claw-support'),
-    CLAW_AGENT_SUPPORT_SSHD_PID_FILE: ssh.pidFile,
-    CLAW_AGENT_SUPPORT_SOCKET: path.join(ssh.root, 'run', 'support.sock'),
+    ...supportAgentEnv(ssh),
   });
   agent = await createAgent(config, { writeLog: (line) => logLines.push(line) });
   tls = await pinnedTlsOptions(agent.url, agent.fingerprint);
@@ -109,6 +104,84 @@ async function liveSession(certificate: string, marker: string) {
   await session.waitFor(new RegExp(`42-${marker}`));
   return session;
 }
+
+/** ssh's ProxyCommand through the agent's support tunnel, as `claw-cloud support connect` is used. */
+function viaTunnel(): string {
+  const credentialFile = path.join(ssh.root, 'keys', 'instance-credential');
+  fs.writeFileSync(credentialFile, credential, { mode: 0o600 });
+  const script = path.join(import.meta.dirname, '..', 'testing', 'tunnel-proxy-command.ts');
+  return [process.execPath, script, agent.url, agent.fingerprint, credentialFile].join(' ');
+}
+
+type RawAnswer = { status: number; head: string; socket: tlsClient.TLSSocket; received: () => Buffer };
+
+/** Sends `request` (and `early`, in the same write) over pinned TLS and reads the agent's answer head. */
+function rawRequest(request: string, early = ''): Promise<RawAnswer> {
+  const { port } = new URL(agent.url);
+  return new Promise((resolve, reject) => {
+    const socket = tlsClient.connect({ host: '127.0.0.1', port: Number(port), ...tls }, () =>
+      socket.write(request + early),
+    );
+    let data = Buffer.alloc(0);
+    const received = () => data;
+    const answer = () => {
+      const end = data.indexOf('\r\n\r\n');
+      if (end === -1) return false;
+      const head = data.subarray(0, end).toString('latin1');
+      resolve({ status: Number(head.split(' ')[1]), head, socket, received });
+      return true;
+    };
+    let answered = false;
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      answered ||= answer();
+    });
+    socket.on('error', (err) => (answered ? undefined : reject(err)));
+    socket.on('close', () => (answered ? undefined : reject(new Error(`closed after ${data.length} bytes`))));
+  });
+}
+
+function tunnelRequest(
+  headers: Record<string, string | undefined> = {},
+  method = 'GET',
+  route = '/support/tunnel',
+): string {
+  const all: Record<string, string | undefined> = {
+    host: 'agent',
+    connection: 'Upgrade',
+    upgrade: 'claw-support-ssh',
+    authorization: `Bearer ${credential}`,
+    ...headers,
+  };
+  const lines = Object.entries(all).flatMap(([name, value]) =>
+    value === undefined ? [] : `${name}: ${value}`,
+  );
+  return `${method} ${route} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** A tunnel left open (sshd's banner seen), as a support engineer's idle connection would be. */
+async function openRawTunnel(): Promise<RawAnswer> {
+  const answer = await rawRequest(tunnelRequest());
+  assert.equal(answer.status, 101, answer.head);
+  await until(() => answer.received().includes('SSH-2.0-OpenSSH'));
+  return answer;
+}
+
+function closed(socket: tlsClient.TLSSocket): Promise<number> {
+  return new Promise((resolve) =>
+    socket.closed || socket.destroyed ? resolve(Date.now()) : socket.once('close', () => resolve(Date.now())),
+  );
+}
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms`);
+    await sleep(20);
+  }
+}
+
+const sshdConnections = () => (ssh.sshdLog().match(/Connection from /g) ?? []).length;
 
 function skipIfUnavailable(t: TestContext): void {
   if (unavailable !== undefined) t.skip(`OpenSSH fixture unavailable: ${unavailable}`);
@@ -282,6 +355,142 @@ describe(
       );
       assert.equal((await api('DELETE', `/support/grants/${granted.grantId}`)).status, 200);
       assert.ok(!fs.existsSync(sudoers));
+    });
+
+    test(
+      'the support tunnel: refused without a grant, and to anything that is not a tunnel request',
+      TEST_TIMEOUT,
+      async (t) => {
+        skipIfUnavailable(t);
+        const before = sshdConnections();
+        const certificate = ssh.sign(ssh.keys.supportCa, 'claw-support-000000000000000000000000', '-1m:+5m');
+        const refused = await ssh.exec(certificate, 'true', ssh.user, viaTunnel());
+        assert.equal(refused.code, 255, refused.stderr);
+
+        const refusals: [string, number, string][] = [
+          // Bytes behind the request (an SSH banner) must not reach sshd when the tunnel is refused.
+          [tunnelRequest(), 409, 'no_active_grant'],
+          [tunnelRequest({ authorization: undefined }), 401, 'unauthorized'],
+          [
+            tunnelRequest({ authorization: `Bearer ${crypto.randomBytes(32).toString('base64url')}` }),
+            401,
+            'unauthorized',
+          ],
+          [tunnelRequest({ upgrade: 'websocket' }), 400, 'invalid_request'],
+          [tunnelRequest({}, 'POST'), 404, 'not_found'],
+          [tunnelRequest({}, 'HEAD'), 404, 'not_found'],
+          [tunnelRequest({}, 'GET', '/support/tunnel/'), 404, 'not_found'],
+          [tunnelRequest({}, 'GET', '/support/grants'), 404, 'not_found'],
+          [tunnelRequest({ connection: undefined, upgrade: undefined }), 426, 'upgrade_required'],
+          [
+            tunnelRequest({ connection: undefined, upgrade: undefined, authorization: undefined }),
+            401,
+            'unauthorized',
+          ],
+        ];
+        for (const [request, status, code] of refusals) {
+          const answer = await rawRequest(request, 'SSH-2.0-OpenSSH_9.9\r\n');
+          assert.equal(answer.status, status, `${request.split('\r\n')[0]} -> ${answer.head}`);
+          await until(() => answer.received().includes(`{"error":{"code":"${code}"}}`));
+          answer.socket.destroy();
+        }
+        const oversized = await rawRequest(tunnelRequest({ 'x-pad': 'a'.repeat(20_000) }));
+        assert.equal(oversized.status, 431);
+        // None of it opened a connection to sshd.
+        await sleep(200);
+        assert.equal(sshdConnections(), before);
+      },
+    );
+
+    test(
+      'during a grant ssh logs in through the tunnel, the session is recorded, and revoke cuts every tunnel',
+      TEST_TIMEOUT,
+      async (t) => {
+        skipIfUnavailable(t);
+        const granted = await grant(120);
+        const certificate = certificateFor(granted);
+        const connectionsBefore = sshdConnections();
+        const ran = await ssh.exec(certificate, `echo tunnel-${CANARY}; id -un`, ssh.user, viaTunnel());
+        assert.equal(ran.code, 0, ran.stderr);
+        assert.equal(ran.stdout, `tunnel-${CANARY}\n${ssh.user}\n`);
+        assert.equal(sshdConnections(), connectionsBefore + 1);
+
+        // The record shows the tunnel, and the session in it (sshd saw the tunnel's end as the client).
+        const { entries } = await logEntries();
+        const ofGrant = entries.filter((entry) => entry.grantId === granted.grantId);
+        const opened = ofGrant.find((entry) => entry.type === 'tunnel.opened');
+        const start = ofGrant.find((entry) => entry.type === 'session.start');
+        assert.equal(start?.command, `echo tunnel-${CANARY}; id -un`);
+        assert.equal(start?.client, opened?.client);
+        assert.ok(
+          entries.some(
+            (e) => e.sessionId === start?.sessionId && e.type === 'output' && String(e.text).includes(CANARY),
+          ),
+        );
+        const tunnelClosed = await (async () => {
+          for (let i = 0; i < 100; i += 1) {
+            const found = (await logEntries()).entries.find(
+              (e) => e.type === 'tunnel.closed' && e.tunnelId === opened?.tunnelId,
+            );
+            if (found) return found;
+            await sleep(50);
+          }
+          return undefined;
+        })();
+        assert.ok((tunnelClosed?.bytesIn as number) > 1000 && (tunnelClosed?.bytesOut as number) > 1000);
+        assert.ok(['client_closed', 'sshd_closed'].includes(tunnelClosed?.reason as string));
+
+        // A terminal session and an idle raw tunnel, both open when the user revokes.
+        const session = ssh.open(certificate, viaTunnel());
+        session.write(`echo "$((6*7))-tunnel-live"\n`);
+        await session.waitFor(/42-tunnel-live/);
+        const idle = await openRawTunnel();
+        const revokedAt = Date.now();
+        const revoked = await api('DELETE', `/support/grants/${granted.grantId}`);
+        assert.equal(revoked.status, 200);
+        const cut = Math.max(await closed(idle.socket), await session.exited) - revokedAt;
+        t.diagnostic(`revoke -> tunnels cut: ${cut} ms`);
+        assert.ok(cut < 5_000, `${cut} ms`);
+
+        const after = await logEntries();
+        const revokedEntry = after.entries.find(
+          (e) => e.type === 'grant.revoked' && e.grantId === granted.grantId,
+        );
+        assert.equal(revokedEntry?.tunnelsCut, 2);
+        assert.equal(
+          after.entries.filter(
+            (e) => e.type === 'tunnel.closed' && e.grantId === granted.grantId && e.reason === 'grant_ended',
+          ).length,
+          2,
+        );
+        assert.equal((await rawRequest(tunnelRequest())).status, 409);
+        assert.equal((await ssh.exec(certificate, 'true', ssh.user, viaTunnel())).code, 255);
+
+        // The agent's own log has the tunnels' metadata, never what went through them.
+        const tunnelLines = logLines.filter((line) => line.includes('"support.tunnel_'));
+        assert.ok(
+          tunnelLines.some(
+            (line) => line.includes('"reason":"grant_ended"') && line.includes(granted.grantId),
+          ),
+        );
+        assert.ok(!logLines.join('').includes(CANARY));
+      },
+    );
+
+    test('at most 8 tunnels at once', TEST_TIMEOUT, async (t) => {
+      skipIfUnavailable(t);
+      const granted = await grant(60);
+      const open = await Promise.all(Array.from({ length: 8 }, () => openRawTunnel()));
+      const ninth = await rawRequest(tunnelRequest());
+      assert.equal(ninth.status, 503);
+      assert.match(ninth.received().toString(), /"tunnel_limit"/);
+      const first = open.shift();
+      first?.socket.destroy();
+      await closed(first!.socket);
+      await sleep(100);
+      open.push(await openRawTunnel());
+      assert.equal((await api('DELETE', `/support/grants/${granted.grantId}`)).status, 200);
+      await Promise.all(open.map((answer) => closed(answer.socket)));
     });
 
     test('a grant survives an agent restart and its expiry is still enforced', TEST_TIMEOUT, async (t) => {

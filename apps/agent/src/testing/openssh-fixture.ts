@@ -68,8 +68,9 @@ export async function startOpenSshFixture() {
     user,
   ]);
   const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-  const createdPrivsep = !fs.existsSync(PRIVSEP_DIR);
-  if (createdPrivsep) fs.mkdirSync(PRIVSEP_DIR, { mode: 0o755 });
+  // sshd's privilege separation folder, shared by every sshd on the machine: created when missing and left
+  // in place, since another test file's sshd may be using it (removing it breaks that sshd's `-t` and reload).
+  fs.mkdirSync(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
 
   const keygen = (...args: string[]) => execFileSync('ssh-keygen', ['-q', ...args], { stdio: 'pipe' });
   const newKey = (name: string) => {
@@ -149,12 +150,19 @@ export async function startOpenSshFixture() {
     return path.join(keysDir, `cert-${certificates}-cert.pub`);
   }
 
-  function sshArgs(certificate: string, login: string): string[] {
+  /**
+   * `proxyCommand`: reach sshd through it (ssh_config(5) ProxyCommand) instead of connecting directly. The
+   * host name then does not resolve and the port is closed, so a login can only have come through the proxy;
+   * HostKeyAlias keeps the host key check against sshd's key.
+   */
+  function sshArgs(certificate: string, login: string, proxyCommand?: string): string[] {
+    const target = proxyCommand
+      ? ['-p', '9', '-o', `ProxyCommand=${proxyCommand}`, '-o', `HostKeyAlias=[127.0.0.1]:${port}`]
+      : ['-p', String(port)];
     return [
       '-F',
       'none',
-      '-p',
-      String(port),
+      ...target,
       '-o',
       `UserKnownHostsFile=${path.join(root, 'known_hosts')}`,
       '-o',
@@ -171,13 +179,18 @@ export async function startOpenSshFixture() {
       keys.engineer,
       '-o',
       `CertificateFile=${certificate}`,
-      `${login}@127.0.0.1`,
+      `${login}@${proxyCommand ? 'support-tunnel.invalid' : '127.0.0.1'}`,
     ];
   }
 
   /** `ssh host <command>` without a terminal. */
-  function exec(certificate: string, command: string, login = user): Promise<SshResult> {
-    const child = spawn('ssh', [...sshArgs(certificate, login), command], {
+  function exec(
+    certificate: string,
+    command: string,
+    login = user,
+    proxyCommand?: string,
+  ): Promise<SshResult> {
+    const child = spawn('ssh', [...sshArgs(certificate, login, proxyCommand), command], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -194,8 +207,10 @@ export async function startOpenSshFixture() {
   }
 
   /** An interactive shell with a terminal (-tt), kept open until the server ends it. */
-  function open(certificate: string): LiveSession {
-    const child = spawn('ssh', ['-tt', ...sshArgs(certificate, user)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  function open(certificate: string, proxyCommand?: string): LiveSession {
+    const child = spawn('ssh', ['-tt', ...sshArgs(certificate, user, proxyCommand)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -243,7 +258,6 @@ export async function startOpenSshFixture() {
     await killSessions(user);
     execFileSync('userdel', [user]);
     fs.rmSync(root, { recursive: true, force: true });
-    if (createdPrivsep) fs.rmSync(PRIVSEP_DIR, { recursive: true, force: true });
   }
 
   return {
