@@ -16,6 +16,7 @@ export type { VerifiedAccount, VerifyResult } from './verify-result.ts';
 export {
   AGENT_PORT,
   type DestroyResult,
+  type InstanceScope,
   type Provisioner,
   type Region,
   type Size,

@@ -23,6 +23,8 @@ export type ContractPeer = {
   deletesBySelector(): Promise<string[]>;
   /** A VM in the same account that we did not create (no tags/labels of ours). */
   createForeignVm(): Promise<VmRef>;
+  /** A VM carrying our marker whose instance tag/label is not a UUID (hand-made, not by us). */
+  createMalformedVm(): Promise<VmRef>;
   /** A provisioner whose endpoint refuses connections. */
   unreachable(): Provisioner;
   /** Fault injection; absent where the peer cannot inject (moto). */
@@ -39,6 +41,7 @@ const WAIT_ATTEMPTS = 40;
 const WAIT_INTERVAL_MS = 50;
 const ALLOWED = ['198.51.100.7', '2001:db8:c1a0::/48'];
 const ALLOWED_CIDRS = ['198.51.100.7/32', '2001:db8:c1a0::/48'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function waitForStatus(p: Provisioner, ref: VmRef, want: VmStatus): Promise<Vm> {
   let vm: Vm | undefined;
@@ -169,6 +172,45 @@ export function provisionerContract(
       await assert.rejects(p.get(foreign), refused);
       await assert.rejects(p.powerOff(foreign), refused);
       await assert.rejects(p.destroy(foreign), refused);
+    });
+
+    test('listOurs: each VM of ours with its instance id and age, never a foreign or malformed one', async () => {
+      const spec = newSpec();
+      const vm = await p.create(spec);
+      const foreign = await peer.createForeignVm();
+      const malformed = await peer.createMalformedVm();
+      const listed = (await p.listOurs([spec.region])).vms;
+      const mine = listed.filter((v) => v.providerId === vm.providerId);
+      assert.equal(mine.length, 1, 'the VM we made is listed once');
+      assert.equal(mine[0]?.instanceId, spec.instanceId);
+      assert.equal(mine[0]?.region, spec.region);
+      assert.ok(mine[0]?.createdAt && !Number.isNaN(mine[0].createdAt.getTime()), 'its creation time');
+      const ids = listed.map((v) => v.providerId);
+      assert.ok(!ids.includes(foreign.providerId), 'a VM without our tags is never listed');
+      assert.ok(!ids.includes(malformed.providerId), 'a malformed instance id is never listed');
+      for (const v of listed) assert.match(v.instanceId, UUID);
+      await destroyUntilDone(p, vm);
+      const after = await p.listOurs([spec.region]);
+      assert.ok(!after.vms.some((v) => v.providerId === vm.providerId), 'a destroyed VM is not listed');
+      assert.ok(!after.firewallsWithoutVm.some((f) => f.instanceId === spec.instanceId), 'nor its firewall');
+    });
+
+    test('a firewall a refused create left behind is listed; destroyFirewalls removes it', async () => {
+      const spec = { ...newSpec(), size: 'no-such-size' };
+      await assert.rejects(p.create(spec));
+      const left = await peer.leftovers(spec.instanceId);
+      const stray = (await p.listOurs([spec.region])).firewallsWithoutVm.filter(
+        (f) => f.instanceId === spec.instanceId,
+      );
+      // DigitalOcean deletes the firewall of a refused create itself (and cannot list firewalls).
+      assert.equal(stray.length > 0, left.length > 0, `every leftover is listed: ${left.join(', ')}`);
+      for (const scope of stray) {
+        for (let attempt = 0; !(await p.destroyFirewalls(scope)).done; attempt++) {
+          assert.ok(attempt < WAIT_ATTEMPTS, 'destroyFirewalls finishes');
+          await new Promise((resolve) => setTimeout(resolve, WAIT_INTERVAL_MS));
+        }
+      }
+      assert.deepEqual(await peer.leftovers(spec.instanceId), []);
     });
 
     test('a request the provider refuses is a ProviderError that is not retryable', async () => {

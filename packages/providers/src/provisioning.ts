@@ -45,6 +45,19 @@ export type Vm = VmRef & {
   size: string;
   /** The firewall (DigitalOcean/Hetzner firewall, AWS security group) that admits AGENT_PORT. */
   firewallId?: string;
+  /** When the provider made it (absent for a VM that is gone): the reconciler spares young VMs. */
+  createdAt?: Date;
+};
+
+/** An instance's place at a provider, when no VM of it is known. */
+export type InstanceScope = Pick<VmRef, 'instanceId' | 'region'>;
+
+/** Everything a credential reaches that carries our marker, as the reconciler sees it. */
+export type OurResources = {
+  /** Every VM of ours, with the instance id read from its tag/label; malformed ones are left out. */
+  vms: Vm[];
+  /** Instances whose firewall exists but no VM of theirs does (a create refused after the firewall). */
+  firewallsWithoutVm: InstanceScope[];
 };
 
 export type Region = { slug: string; name: string; available: boolean };
@@ -83,15 +96,39 @@ export type Provisioner = {
   reboot(ref: VmRef): Promise<void>;
   /** Deletes the VM, then its firewall, each by id. A VM that is already gone is success. */
   destroy(ref: VmRef): Promise<DestroyResult>;
+  /**
+   * Every VM and stray firewall carrying our marker, found by that marker alone (never by a user's own
+   * resource: no marker, not listed). DigitalOcean and Hetzner answer for the whole account and ignore
+   * `regions`; AWS is regional and lists exactly `regions`.
+   */
+  listOurs(regions: readonly string[]): Promise<OurResources>;
+  /** Deletes, each by id, the firewalls of an instance that has no VM; found by the instance's tag/label. */
+  destroyFirewalls(scope: InstanceScope): Promise<DestroyResult>;
   listRegions(): Promise<Region[]>;
   listSizes(): Promise<Size[]>;
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const INSTANCE_TAG_PREFIX = 'claw-instance-';
+
 /** The per-instance tag (DigitalOcean) / name stem (everywhere): `claw-instance-<uuid>`. */
 export function instanceTag(instanceId: string): string {
-  return `claw-instance-${instanceId}`;
+  return `${INSTANCE_TAG_PREFIX}${instanceId}`;
+}
+
+/** The instance a resource's tags name: exactly one well-formed `claw-instance-<uuid>`, or undefined. */
+export function instanceIdFromTags(tags: readonly string[]): string | undefined {
+  const named = tags.filter((t) => t.startsWith(INSTANCE_TAG_PREFIX));
+  return named.length === 1 ? parseInstanceId(named[0]?.slice(INSTANCE_TAG_PREFIX.length)) : undefined;
+}
+
+/**
+ * The instance id a tag/label value carries, or undefined when it is not a lower-case UUID: anything else
+ * was not written by us, and the reconciler must not act on a guess.
+ */
+export function parseInstanceId(value: string | undefined): string | undefined {
+  return value !== undefined && UUID.test(value) ? value : undefined;
 }
 
 /** Instance ids end up in tags, labels, names and session names: only a lower-case UUID is accepted. */

@@ -20,7 +20,8 @@ export async function startJobQueue(database: Database, log: Logger): Promise<Pg
   boss.on('error', (error) => log.error({ event: 'jobs.error', ...describeError(error) }));
   await boss.start();
   // Long steps (waiting for a boot) keep their job alive with pg-boss's heartbeat; a worker killed mid-step
-  // stops beating, its job is retried within about a minute, and every step resumes where it was.
+  // stops beating and its job is retried once pg-boss's supervisor (every 60 s) sees that, and every step
+  // resumes where it was. A restarted control plane does not wait: its start-up reconcile re-sends the job.
   await boss.createQueue(provisioningQueue, {
     retryLimit: 5,
     retryDelay: 5,

@@ -4,14 +4,15 @@ import type { PgBoss } from 'pg-boss';
 import { AppError } from '@claw/core';
 import { renderCloudInit, renderCloudInitPreview, type BootstrapProvider } from '@claw/bootstrap';
 import { schema, type Db } from '@claw/db';
-import type { Logger } from '@claw/logger';
+import { describeError, type Logger } from '@claw/logger';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { ActiveSession } from '../auth/session-service.ts';
 import type { CloudEndpoints, ProvisioningSettings } from '../config.ts';
-import type { CredentialService } from '../credentials/credential-service.ts';
+import type { CredentialRow, CredentialService } from '../credentials/credential-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import { provisioningQueue, type ProvisioningJob } from './job-queue.ts';
 import type { InstanceStatus } from './instance-status.ts';
+import { createCloudReconciler } from './cloud-reconciler.ts';
 import { imageFor, provisionerFor } from './provisioner-factory.ts';
 import { createWorkflow } from './workflow.ts';
 
@@ -38,6 +39,15 @@ export function createProvisioning(deps: {
   publicUrl: string | undefined;
 }) {
   const { db, boss, settings } = deps;
+  const deadlines = { createMs: 10 * 60_000, bootMs: 15 * 60_000, registerMs: 30 * 60_000 };
+
+  /** For background work: refuses a password-protected connection (decryptForWork). */
+  async function provisionerForCredential(credential: CredentialRow, region: string) {
+    const secret = await deps.credentials.decryptForWork(credential);
+    const externalId =
+      secret.provider === 'aws' ? await deps.credentials.externalIdFor(credential.userId) : null;
+    return provisionerFor(secret, { externalId, region }, deps.clouds);
+  }
 
   async function provisionerForRow(row: typeof instances.$inferSelect) {
     if (!row.cloudCredentialId)
@@ -48,9 +58,7 @@ export function createProvisioning(deps: {
       .where(eq(credentialsTable.id, row.cloudCredentialId));
     if (!credential)
       throw new AppError('credential.unavailable', 'The cloud connection of this instance is gone.');
-    const secret = await deps.credentials.decryptForWork(credential);
-    const externalId = secret.provider === 'aws' ? await deps.credentials.externalIdFor(row.userId) : null;
-    return provisionerFor(secret, { externalId, region: row.region ?? '' }, deps.clouds);
+    return provisionerForCredential(credential, row.region ?? '');
   }
 
   function agentPackage() {
@@ -81,8 +89,17 @@ export function createProvisioning(deps: {
       return (await client.health().catch(() => null))?.gateway.ready ?? false;
     },
     allowedSources: settings.egressAddresses,
-    deadlines: { createMs: 10 * 60_000, bootMs: 15 * 60_000, registerMs: 30 * 60_000 },
+    deadlines,
     pollMs: settings.pollMs,
+  });
+
+  const cloud = createCloudReconciler({
+    db,
+    log: deps.log,
+    provisionerFor: (credential) => provisionerForCredential(credential, deps.clouds.aws.region),
+    defaultRegions: [deps.clouds.aws.region],
+    // A create step, retries included, is over by its deadline: a VM older than that is no work in flight.
+    graceMs: deadlines.createMs,
   });
 
   async function enqueue(job: ProvisioningJob): Promise<void> {
@@ -225,10 +242,23 @@ export function createProvisioning(deps: {
     rebooting: 'reboot',
   };
 
+  let sweeping: Promise<void> | undefined;
+  /** One cloud sweep at a time (cloud-reconciler.ts); a pass that finds one running joins it. */
+  function sweepClouds(): Promise<void> {
+    sweeping ??= cloud
+      .sweep()
+      .catch((error: unknown) => deps.log.warn({ event: 'reconcile.failed', ...describeError(error) }))
+      .finally(() => {
+        sweeping = undefined;
+      });
+    return sweeping;
+  }
+
   /**
    * At start-up and every few minutes: an instance past its step's deadline fails with a clear reason
    * (a destroy is retried instead); every other instance mid-flight gets its job again, so a job lost
-   * with a crashed process resumes (singleton keys stop duplicates).
+   * with a crashed process resumes at once (the workflow runs one copy of a step per instance). Then
+   * the clouds are swept in the background: a slow provider must hold up neither start-up nor this pass.
    */
   async function reconcile(): Promise<void> {
     const pending = await db
@@ -245,10 +275,13 @@ export function createProvisioning(deps: {
       const late = row.deadlineAt !== null && row.deadlineAt < at;
       const reason = stuckReasons[row.status];
       if (late && reason) {
-        await db
+        // Only from the status seen: a step that finished meanwhile is not failed after the fact.
+        const failed = await db
           .update(instances)
           .set({ status: 'failed', failureReason: reason, deadlineAt: null })
-          .where(eq(instances.id, row.id));
+          .where(and(eq(instances.id, row.id), eq(instances.status, row.status)))
+          .returning({ id: instances.id });
+        if (failed.length === 0) continue;
         await appendAudit(db, {
           userId: row.userId,
           event: 'instance.failed',
@@ -262,9 +295,10 @@ export function createProvisioning(deps: {
       }
       await enqueue({ instanceId: row.id, action: resumeAs[row.status] ?? 'create' });
     }
+    void sweepClouds();
   }
 
-  return { deploy, act, options, preview, work, reconcile };
+  return { deploy, act, options, preview, work, reconcile, sweepClouds };
 }
 
 export type Provisioning = ReturnType<typeof createProvisioning>;

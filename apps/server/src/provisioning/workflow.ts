@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { schema, type Db } from '@claw/db';
 import { describeError, type Logger } from '@claw/logger';
 import { isProviderError, type Provisioner, type Vm, type VmRef } from '@claw/providers';
@@ -52,6 +52,8 @@ export function createWorkflow(deps: WorkflowDeps) {
     deadlineMs?: number,
   ): Promise<InstanceRow> {
     const at = now();
+    // Only from the status this step saw: a destroy clicked meanwhile wins over a create or power step
+    // that finishes later, and the step then carries on from the fresh row (or stops).
     const [updated] = await db
       .update(instances)
       .set({
@@ -60,8 +62,9 @@ export function createWorkflow(deps: WorkflowDeps) {
         deadlineAt: deadlineMs === undefined ? null : new Date(at.getTime() + deadlineMs),
         ...extra,
       })
-      .where(eq(instances.id, row.id))
+      .where(and(eq(instances.id, row.id), eq(instances.status, row.status)))
       .returning();
+    if (!updated) return (await load(row.id)) ?? row;
     await appendAudit(db, {
       userId: row.userId,
       event: `instance.${status}`,
@@ -72,7 +75,7 @@ export function createWorkflow(deps: WorkflowDeps) {
       clientAgent: null,
     });
     log.info({ event: 'instance.status', instanceId: row.id, userId: row.userId, outcome: status });
-    return updated ?? row;
+    return updated;
   }
 
   /** The API may already have moved the status (so the user sees it at once); the step still needs its deadline. */
@@ -130,13 +133,14 @@ export function createWorkflow(deps: WorkflowDeps) {
         { sleep },
       );
     }
-    // Persisted before any wait: from here on the VM can always be found and deleted by id.
-    const [updated] = await db
+    // Persisted before any wait: from here on the VM can always be found and deleted by id. Only if no
+    // VM is recorded yet: the reconciler may have adopted one first, and the first record wins (any other
+    // VM of this instance is then a duplicate the reconciler deletes).
+    await db
       .update(instances)
       .set({ cloudResourceId: vm.providerId, region: vm.region })
-      .where(eq(instances.id, row.id))
-      .returning();
-    return updated ?? row;
+      .where(and(eq(instances.id, row.id), isNull(instances.cloudResourceId)));
+    return (await load(row.id)) ?? row;
   }
 
   async function waitFor(
@@ -159,7 +163,8 @@ export function createWorkflow(deps: WorkflowDeps) {
     if (row.status === 'requested') row = await transition(row, 'creating', {}, deps.deadlines.createMs);
     if (row.status === 'creating') {
       row = await createVm(row, provisioner);
-      row = await transition(row, 'booting', {}, deps.deadlines.bootMs);
+      // Still creating unless a destroy was clicked meanwhile; then the destroy (or the reconciler) deletes it.
+      if (row.status === 'creating') row = await transition(row, 'booting', {}, deps.deadlines.bootMs);
     }
     if (row.status === 'booting') {
       const vm = await waitFor(row, provisioner, 'running');
@@ -242,10 +247,25 @@ export function createWorkflow(deps: WorkflowDeps) {
     }
   }
 
+  // The same step for the same instance runs once per process at a time: the reconciler re-sends the job
+  // of every instance mid-flight, and pg-boss retries a killed worker's job once its heartbeat is lost;
+  // a second copy returns at once and the running one carries on.
+  const running = new Set<string>();
+  async function once(key: string, id: string, step: () => Promise<void>): Promise<void> {
+    if (running.has(key)) return;
+    running.add(key);
+    try {
+      await run(id, step);
+    } finally {
+      running.delete(key);
+    }
+  }
+
   return {
-    create: (id: string) => run(id, () => create(id)),
-    power: (id: string, action: 'stop' | 'start' | 'reboot') => run(id, () => power(id, action)),
-    destroy: (id: string) => run(id, () => destroy(id)),
+    create: (id: string) => once(`create:${id}`, id, () => create(id)),
+    power: (id: string, action: 'stop' | 'start' | 'reboot') =>
+      once(`${action}:${id}`, id, () => power(id, action)),
+    destroy: (id: string) => once(`destroy:${id}`, id, () => destroy(id)),
   };
 }
 

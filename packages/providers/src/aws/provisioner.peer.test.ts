@@ -134,6 +134,30 @@ provisionerContract('AWS (moto)', {
           region: REGION,
         };
       },
+      async createMalformedVm() {
+        const out = await ec2.send(
+          new RunInstancesCommand({
+            ImageId: imageId,
+            InstanceType: 't3.small',
+            MinCount: 1,
+            MaxCount: 1,
+            TagSpecifications: [
+              {
+                ResourceType: 'instance',
+                Tags: [
+                  { Key: 'ManagedBy', Value: 'claw-cloud' },
+                  { Key: INSTANCE_ID_TAG, Value: 'not-a-uuid' },
+                ],
+              },
+            ],
+          }),
+        );
+        return {
+          instanceId: crypto.randomUUID(),
+          providerId: out.Instances?.[0]?.InstanceId ?? '',
+          region: REGION,
+        };
+      },
       unreachable: () =>
         createAwsProvisioner(ROLE, {
           region: REGION,

@@ -17,7 +17,15 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import type { Provisioner, SourceRanges, Vm, VmRef, VmStatus } from '../provisioning.ts';
+import type {
+  InstanceScope,
+  OurResources,
+  Provisioner,
+  SourceRanges,
+  Vm,
+  VmRef,
+  VmStatus,
+} from '../provisioning.ts';
 import {
   AGENT_PORT,
   checkInstanceId,
@@ -25,6 +33,7 @@ import {
   goneVm,
   instanceTag,
   notOurs,
+  parseInstanceId,
   vmNotFound,
 } from '../provisioning.ts';
 import type { AwsDeps, CustomerSession } from './client.ts';
@@ -45,6 +54,9 @@ const MAX_USER_DATA = 16 * 1024;
 const SESSION_MARGIN_MS = 60_000;
 // Instances in these states are "ours and alive"; shutting-down/terminated ones are gone.
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+// listOurs reads at most this many pages per region and kind: one sweep's work stays bounded.
+const MAX_PAGES = 10;
+const OUR_MARKER = [{ Name: `tag:${MANAGED_BY_TAG.key}`, Values: [MANAGED_BY_TAG.value] }];
 
 const STATUS: Record<string, VmStatus> = {
   pending: 'creating',
@@ -63,6 +75,11 @@ const filtersOf = (instanceId: string) =>
   tagsOf(instanceId).map((t) => ({ Name: `tag:${t.Key}`, Values: [t.Value ?? ''] }));
 const isOurs = (instanceId: string, tags: Tag[] | undefined): boolean =>
   tagsOf(instanceId).every((want) => tags?.some((t) => t.Key === want.Key && t.Value === want.Value));
+/** The well-formed instance id of a resource carrying our marker, else undefined. */
+function ourInstanceId(tags: Tag[] | undefined): string | undefined {
+  const instanceId = parseInstanceId(tags?.find((t) => t.Key === INSTANCE_ID_TAG)?.Value);
+  return instanceId && isOurs(instanceId, tags) ? instanceId : undefined;
+}
 
 function toVm(instanceId: string, region: string, i: Instance): Vm {
   return {
@@ -74,6 +91,7 @@ function toVm(instanceId: string, region: string, i: Instance): Vm {
     publicIpv4: i.PublicIpAddress,
     publicIpv6: i.Ipv6Address,
     firewallId: i.SecurityGroups?.[0]?.GroupId,
+    createdAt: i.LaunchTime,
   };
 }
 
@@ -184,6 +202,55 @@ export function createAwsProvisioner(input: AwsProvisionerInput, deps: AwsProvis
       .map((i) => toVm(instanceId, region, i));
   }
 
+  /** One region's share of listOurs: live instances by our tag, and our groups no live instance names. */
+  async function listRegion(region: string): Promise<OurResources> {
+    const s = await session(region);
+    const vms: Vm[] = [];
+    let NextToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const out = await ec2('ec2:DescribeInstances', () =>
+        s.ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [...OUR_MARKER, { Name: 'instance-state-name', Values: LIVE_STATES }],
+            NextToken,
+          }),
+        ),
+      );
+      for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        const instanceId = ourInstanceId(i.Tags);
+        if (instanceId) vms.push(toVm(instanceId, region, i));
+      }
+      NextToken = out.NextToken;
+      if (!NextToken) break;
+    }
+    const withVm = new Set(vms.map((v) => v.instanceId));
+    const groups = await ec2('ec2:DescribeSecurityGroups', () =>
+      s.ec2.send(new DescribeSecurityGroupsCommand({ Filters: OUR_MARKER })),
+    );
+    const stray = new Set(
+      (groups.SecurityGroups ?? [])
+        .map((g) => ourInstanceId(g.Tags))
+        .filter((id): id is string => id !== undefined && !withVm.has(id)),
+    );
+    return { vms, firewallsWithoutVm: [...stray].map((instanceId) => ({ instanceId, region })) };
+  }
+
+  async function destroyFirewalls({ instanceId, region }: InstanceScope) {
+    const s = await session(region, instanceId);
+    // A security group cannot be deleted while an instance still uses it (DependencyViolation), which
+    // lasts until termination has finished: not done yet, the caller comes back later.
+    let done = true;
+    for (const group of await ourSecurityGroups(s, instanceId)) {
+      try {
+        await s.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+      } catch (err) {
+        if (errorName(err) === 'DependencyViolation') done = false;
+        else if (errorName(err) !== 'InvalidGroup.NotFound') throw awsError('ec2:DeleteSecurityGroup', err);
+      }
+    }
+    return { done };
+  }
+
   const powerCalls = {
     'ec2:StartInstances': (s: CustomerSession, InstanceIds: string[]) =>
       s.ec2.send(new StartInstancesCommand({ InstanceIds })),
@@ -244,6 +311,16 @@ export function createAwsProvisioner(input: AwsProvisionerInput, deps: AwsProvis
     },
 
     findByInstance,
+
+    async listOurs(regions) {
+      const perRegion = await Promise.all([...new Set(regions)].map(listRegion));
+      return {
+        vms: perRegion.flatMap((r) => r.vms),
+        firewallsWithoutVm: perRegion.flatMap((r) => r.firewallsWithoutVm),
+      };
+    },
+
+    destroyFirewalls,
     powerOn: (ref) => power(ref, 'ec2:StartInstances'),
     powerOff: (ref) => power(ref, 'ec2:StopInstances'),
     reboot: (ref) => power(ref, 'ec2:RebootInstances'),
@@ -256,18 +333,7 @@ export function createAwsProvisioner(input: AwsProvisionerInput, deps: AwsProvis
           s.ec2.send(new TerminateInstancesCommand({ InstanceIds: [ref.providerId] })),
         );
       }
-      // A security group cannot be deleted while an instance still uses it (DependencyViolation), which
-      // lasts until termination has finished: not done yet, the caller comes back later.
-      let done = true;
-      for (const group of await ourSecurityGroups(s, ref.instanceId)) {
-        try {
-          await s.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
-        } catch (err) {
-          if (errorName(err) === 'DependencyViolation') done = false;
-          else if (errorName(err) !== 'InvalidGroup.NotFound') throw awsError('ec2:DeleteSecurityGroup', err);
-        }
-      }
-      return { done };
+      return destroyFirewalls(ref);
     },
 
     async listRegions() {

@@ -55,6 +55,10 @@ provisionerContract('DigitalOcean (stateful fake behind Prism)', {
         const id = fake.addDroplet({ name: 'users-own', tags: ['claw-cloud', 'web'] });
         return { instanceId, providerId: String(id), region: 'nyc3' };
       },
+      async createMalformedVm() {
+        const id = fake.addDroplet({ name: 'hand-made', tags: ['claw-cloud', 'claw-instance-not-a-uuid'] });
+        return { instanceId: crypto.randomUUID(), providerId: String(id), region: 'nyc3' };
+      },
       unreachable: () => createDigitalOceanProvisioner({ token: TOKEN, baseUrl: 'http://127.0.0.1:9' }),
       faults: {
         rateLimitCreate: (retryAfterSeconds) =>

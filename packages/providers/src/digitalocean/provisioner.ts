@@ -8,7 +8,15 @@
 // how `destroy` finds it.
 import { ProviderError } from '../provider-error.ts';
 import type { Provisioner, Region, Size, Vm, VmRef, VmSpec, VmStatus } from '../provisioning.ts';
-import { AGENT_PORT, checkVmSpec, goneVm, instanceTag, notOurs, vmNotFound } from '../provisioning.ts';
+import {
+  AGENT_PORT,
+  checkVmSpec,
+  goneVm,
+  instanceIdFromTags,
+  instanceTag,
+  notOurs,
+  vmNotFound,
+} from '../provisioning.ts';
 import type { DigitalOceanClientOptions } from './client.ts';
 import { createDigitalOceanClient } from './client.ts';
 import { DIGITALOCEAN_TAG } from './permissions.ts';
@@ -19,6 +27,8 @@ export type DigitalOceanProvisionerOptions = DigitalOceanClientOptions;
 const MAX_USER_DATA = 64 * 1024;
 // The API's page size limit (shared/parameters.yml per_page maximum); sizes and regions fit in one page.
 const PER_PAGE = 200;
+// listOurs reads at most this many pages (2,000 Droplets of ours): one sweep's work stays bounded.
+const MAX_PAGES = 10;
 const FIREWALL_TAG_PREFIX = 'claw-firewall-';
 const EVERYWHERE = { addresses: ['0.0.0.0/0', '::/0'] };
 
@@ -26,6 +36,7 @@ type Droplet = {
   id: number;
   status: 'new' | 'active' | 'off' | 'archive';
   size_slug: string;
+  created_at: string;
   region: { slug: string };
   tags: string[];
   networks: {
@@ -52,6 +63,7 @@ function toVm(instanceId: string, d: Droplet): Vm {
     publicIpv4: d.networks.v4?.find((n) => n.type === 'public')?.ip_address,
     publicIpv6: d.networks.v6?.find((n) => n.type === 'public')?.ip_address,
     firewallId: firewallTag?.slice(FIREWALL_TAG_PREFIX.length),
+    createdAt: new Date(d.created_at),
   };
 }
 
@@ -145,6 +157,26 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     },
 
     findByInstance,
+
+    async listOurs() {
+      const vms: Vm[] = [];
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const res = await call<{ droplets: Droplet[] }>('droplets.listByTag', {
+          query: { tag_name: DIGITALOCEAN_TAG, per_page: PER_PAGE, page },
+        });
+        for (const d of res.body.droplets) {
+          const instanceId = instanceIdFromTags(d.tags);
+          if (instanceId && isOurs(instanceId, d)) vms.push(toVm(instanceId, d));
+        }
+        if (res.body.droplets.length < PER_PAGE) break;
+      }
+      // The token has no firewall:read scope (see the header): a firewall is only found through its Droplet.
+      return { vms, firewallsWithoutVm: [] };
+    },
+
+    // Nothing to find without firewall:read; a firewall whose Droplet never existed is the documented gap.
+    destroyFirewalls: async () => ({ done: true }),
+
     powerOn: (ref) => action(ref, 'power_on'),
     powerOff: (ref) => action(ref, 'shutdown'),
     reboot: (ref) => action(ref, 'reboot'),

@@ -26,7 +26,7 @@ export const hetznerOperations = {
   'firewalls.listByLabel': {
     method: 'GET',
     path: '/firewalls',
-    purpose: "find an instance's firewall before creating it again (label_selector)",
+    purpose: "find our firewalls (label_selector): an instance's before creating it again, strays to clean",
   },
   'firewalls.create': {
     method: 'POST',

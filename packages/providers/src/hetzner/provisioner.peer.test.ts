@@ -55,6 +55,11 @@ provisionerContract('Hetzner Cloud (stateful fake behind Prism)', {
         const id = fake.addServer({ name: 'users-own', labels: { 'managed-by': 'claw-cloud' } });
         return { instanceId: crypto.randomUUID(), providerId: String(id), region: 'fsn1' };
       },
+      async createMalformedVm() {
+        const labels = { 'managed-by': 'claw-cloud', 'claw-instance': 'not-a-uuid' };
+        const id = fake.addServer({ name: 'hand-made', labels });
+        return { instanceId: crypto.randomUUID(), providerId: String(id), region: 'fsn1' };
+      },
       unreachable: () => createHetznerProvisioner({ token: TOKEN, baseUrl: 'http://127.0.0.1:9' }),
       faults: {
         rateLimitCreate: (retryAfterSeconds) =>

@@ -7,7 +7,16 @@
 // one inbound rule is the whole policy.
 import { isProviderError } from '../provider-error.ts';
 import type { Provisioner, Region, Size, Vm, VmRef, VmSpec, VmStatus } from '../provisioning.ts';
-import { AGENT_PORT, checkVmSpec, goneVm, instanceTag, notOurs, vmNotFound } from '../provisioning.ts';
+import type { InstanceScope } from '../provisioning.ts';
+import {
+  AGENT_PORT,
+  checkVmSpec,
+  goneVm,
+  instanceTag,
+  notOurs,
+  parseInstanceId,
+  vmNotFound,
+} from '../provisioning.ts';
 import type { HetznerClientOptions } from './client.ts';
 import { createHetznerClient } from './client.ts';
 import type { HetznerOperationId } from './permissions.ts';
@@ -18,6 +27,8 @@ export type HetznerProvisionerOptions = HetznerClientOptions;
 // create_server_request.user_data: Hetzner limits user data to 32 KiB (docs "Create a Server").
 const MAX_USER_DATA = 32 * 1024;
 const PER_PAGE = 50;
+// listOurs reads at most this many pages of each kind (500 servers of ours): one sweep's work stays bounded.
+const MAX_PAGES = 10;
 const INSTANCE_LABEL = 'claw-instance';
 
 type Server = {
@@ -33,6 +44,7 @@ type Server = {
     | 'rebuilding'
     | 'unknown';
   labels: Record<string, string>;
+  created: string;
   location: { name: string };
   server_type: { name: string };
   public_net: {
@@ -85,6 +97,7 @@ function toVm(instanceId: string, s: Server): Vm {
     // Hetzner assigns a /64 and answers with the network; the host address ::1 is the server's.
     publicIpv6: s.public_net.ipv6?.ip.replace(/::\/64$/, '::1'),
     firewallId: s.public_net.firewalls?.[0] && String(s.public_net.firewalls[0].id),
+    createdAt: new Date(s.created),
   };
 }
 
@@ -106,6 +119,41 @@ export function createHetznerProvisioner(options: HetznerProvisionerOptions): Pr
       query: { label_selector: selectorOf(instanceId), per_page: PER_PAGE },
     });
     return res.body.servers.filter((s) => isOurs(instanceId, s)).map((s) => toVm(instanceId, s));
+  }
+
+  /** Everything labelled as ours, a page at a time up to MAX_PAGES, with the instance id it names. */
+  async function listLabelled<T extends { labels: Record<string, string> }>(
+    id: 'servers.listByLabel' | 'firewalls.listByLabel',
+    key: 'servers' | 'firewalls',
+  ): Promise<Array<{ instanceId: string; item: T }>> {
+    const found: Array<{ instanceId: string; item: T }> = [];
+    const selector = `${HETZNER_LABEL.key}=${HETZNER_LABEL.value}`;
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const res = await call<Record<typeof key, T[]>>(id, {
+        query: { label_selector: selector, per_page: PER_PAGE, page },
+      });
+      for (const item of res.body[key]) {
+        const instanceId = parseInstanceId(item.labels[INSTANCE_LABEL]);
+        if (instanceId && isOurs(instanceId, item)) found.push({ instanceId, item });
+      }
+      if (res.body[key].length < PER_PAGE) break;
+    }
+    return found;
+  }
+
+  async function destroyFirewalls({ instanceId }: InstanceScope) {
+    // Found by label, so a second call after a crash still cleans up. A firewall is "in use" until the
+    // server's deletion has finished (error code resource_in_use): not done yet, call again.
+    let done = true;
+    for (const id of await ourFirewallIds(instanceId)) {
+      try {
+        await call('firewalls.delete', { params: { id }, accept: [404] });
+      } catch (err) {
+        if (!isProviderError(err) || err.code !== 'resource_in_use') throw err;
+        done = false;
+      }
+    }
+    return { done };
   }
 
   async function ourFirewallIds(instanceId: string): Promise<number[]> {
@@ -164,6 +212,24 @@ export function createHetznerProvisioner(options: HetznerProvisionerOptions): Pr
     },
 
     findByInstance,
+
+    async listOurs() {
+      const servers = await listLabelled<Server>('servers.listByLabel', 'servers');
+      const withVm = new Set(servers.map((s) => s.instanceId));
+      const firewalls = await listLabelled<{ labels: Record<string, string> }>(
+        'firewalls.listByLabel',
+        'firewalls',
+      );
+      return {
+        vms: servers.map((s) => toVm(s.instanceId, s.item)),
+        // Hetzner firewalls belong to the project, not to a location.
+        firewallsWithoutVm: [
+          ...new Set(firewalls.map((f) => f.instanceId).filter((id) => !withVm.has(id))),
+        ].map((instanceId) => ({ instanceId, region: '' })),
+      };
+    },
+
+    destroyFirewalls,
     powerOn: (ref) => action(ref, 'servers.poweron'),
     powerOff: (ref) => action(ref, 'servers.shutdown'),
     reboot: (ref) => action(ref, 'servers.reboot'),
@@ -172,18 +238,7 @@ export function createHetznerProvisioner(options: HetznerProvisionerOptions): Pr
       if (await ourServer(ref, 'servers.delete')) {
         await call('servers.delete', { params: { id: ref.providerId }, accept: [404] });
       }
-      // Found by label, so a second call after a crash still cleans up. A firewall is "in use" until the
-      // server's deletion has finished (error code resource_in_use): not done yet, call again.
-      let done = true;
-      for (const id of await ourFirewallIds(ref.instanceId)) {
-        try {
-          await call('firewalls.delete', { params: { id }, accept: [404] });
-        } catch (err) {
-          if (!isProviderError(err) || err.code !== 'resource_in_use') throw err;
-          done = false;
-        }
-      }
-      return { done };
+      return destroyFirewalls(ref);
     },
 
     async listRegions(): Promise<Region[]> {
