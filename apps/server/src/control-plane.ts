@@ -113,6 +113,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       clouds: config.clouds,
       settings: config.provisioning,
       publicUrl: config.publicUrl,
+      allowPrivateNetworks: config.agentAllowPrivateNetworks,
     });
     const tickets = createTickets({ db, ttlMs: config.ticketTtlMs });
     const support = createSupportService({ db, instances, caPublicKey: config.supportCaPublicKey, log });

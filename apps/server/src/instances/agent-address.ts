@@ -62,3 +62,9 @@ export async function checkAgentUrl(input: string, allowPrivate: boolean): Promi
   }
   return url;
 }
+
+/** Where a provisioned server's agent listens: the address its provider reports, on the agent port. */
+export function provisionedAgentUrl(address: string, port: number, allowPrivate: boolean): Promise<URL> {
+  const host = isIP(address) === 6 ? `[${address}]` : address;
+  return checkAgentUrl(`https://${host}:${port}`, allowPrivate);
+}

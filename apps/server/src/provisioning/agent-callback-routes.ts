@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { schema, type Db } from '@claw/db';
@@ -7,7 +6,7 @@ import { describeError, type Logger } from '@claw/logger';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/api-schemas.ts';
 import { validationHook } from '../http/validation.ts';
-import { checkAgentUrl } from '../instances/agent-address.ts';
+import { provisionedAgentUrl } from '../instances/agent-address.ts';
 import { normaliseFingerprint } from '../instances/agent-tls.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import { hashCode } from './workflow.ts';
@@ -63,9 +62,8 @@ export function createAgentCallbackRoutes(deps: {
       const fingerprint = normaliseFingerprint(input.fingerprint);
       if (!fingerprint) return c.json({ error: 'refused' }, 400);
       if (!row.publicAddress) return c.json({ error: 'not yet' }, 503);
-      const host = isIP(row.publicAddress) === 6 ? `[${row.publicAddress}]` : row.publicAddress;
       try {
-        const url = await checkAgentUrl(`https://${host}:${deps.agentPort}`, deps.allowPrivateNetworks);
+        const url = await provisionedAgentUrl(row.publicAddress, deps.agentPort, deps.allowPrivateNetworks);
         const enrolled = await deps.instances.enrolAgent({
           userId: row.userId,
           instanceId: row.id,

@@ -15,6 +15,7 @@ import type { InstanceStatus } from './instance-status.ts';
 import { createCloudReconciler } from './cloud-reconciler.ts';
 import { imageFor, provisionerFor } from './provisioner-factory.ts';
 import { createWorkflow } from './workflow.ts';
+import { provisionedAgentUrl } from '../instances/agent-address.ts';
 
 const { instances, credentials: credentialsTable } = schema;
 type AuditContext = { requestId: string; clientIp: string | null; clientAgent: string | null };
@@ -37,6 +38,7 @@ export function createProvisioning(deps: {
   settings: ProvisioningSettings;
   /** The control plane's public https origin, which new servers call back to. */
   publicUrl: string | undefined;
+  allowPrivateNetworks: boolean;
 }) {
   const { db, boss, settings } = deps;
   const deadlines = { createMs: 10 * 60_000, bootMs: 15 * 60_000, registerMs: 30 * 60_000 };
@@ -84,6 +86,8 @@ export function createProvisioning(deps: {
         agentPackage: agentPackage(),
       }),
     image: (row) => imageFor(row.provider, settings.awsImageId),
+    agentUrlAt: async (address) =>
+      (await provisionedAgentUrl(address, settings.agentPort, deps.allowPrivateNetworks)).origin,
     gatewayReady: async (row) => {
       const { client } = await deps.instances.connect(row);
       return (await client.health().catch(() => null))?.gateway.ready ?? false;

@@ -18,6 +18,8 @@ export type WorkflowDeps = {
   /** The cloud-init user-data carrying this instance's one-time registration code. */
   userData(row: InstanceRow, registrationCode: string): string;
   image(row: InstanceRow): string;
+  /** The agent's URL at a VM's new address (a started AWS instance gets a new public IP). */
+  agentUrlAt(address: string): Promise<string>;
   /** Whether the registered agent reports its gateway ready (false while unreachable). */
   gatewayReady(row: InstanceRow): Promise<boolean>;
   allowedSources: readonly string[];
@@ -208,7 +210,33 @@ export function createWorkflow(deps: WorkflowDeps) {
     if (action === 'reboot') await sleep(deps.pollMs);
     const vm = await waitFor(row, provisioner, wanted);
     if (!vm) return fail(row, `The server did not ${action} in time.`);
+    if (wanted === 'running') {
+      row = await followAddress(row, vm);
+      if (!(await gatewayBack(row))) {
+        return fail(row, `The server did ${action}, but its assistant did not come back in time.`);
+      }
+    }
     await transition(row, after);
+  }
+
+  /** The pinned certificate stays: only the agent that enrolled can answer at the new address. */
+  async function followAddress(row: InstanceRow, vm: Vm): Promise<InstanceRow> {
+    const address = vm.publicIpv4 ?? vm.publicIpv6;
+    if (!address || address === row.publicAddress || !row.agentUrl) return row;
+    const [updated] = await db
+      .update(instances)
+      .set({ publicAddress: address, agentUrl: await deps.agentUrlAt(address) })
+      .where(eq(instances.id, row.id))
+      .returning();
+    return updated ?? row;
+  }
+
+  async function gatewayBack(row: InstanceRow): Promise<boolean> {
+    for (;;) {
+      if (await deps.gatewayReady(row)) return true;
+      if (row.deadlineAt && now() > row.deadlineAt) return false;
+      await sleep(deps.pollMs);
+    }
   }
 
   /** Two-phase: mark, delete by id until the provider says it is done, confirm it is gone. */
