@@ -159,12 +159,20 @@ describe('invariant: the platform never drives an instance on its own', () => {
       if (!file.endsWith('proxy/gateway-proxy.ts')) assert.doesNotMatch(text, /\.openGateway\(/, file);
       if (!/(instances\/agent-client|proxy\/upstream-handshake)\.ts$/.test(file))
         assert.doesNotMatch(text, /openUpstream\(/, file);
+      // The upgrade beneath it serves the gateway and, separately, only the support tunnel's fixed path.
+      if (!/(proxy\/upstream-handshake|support\/support-tunnel|instances\/agent-upgrade)\.ts$/.test(file))
+        assert.doesNotMatch(text, /upgradeAgentConnection\(/, file);
     }
+    assert.match(
+      await source('../support/support-tunnel.ts'),
+      /new URL\('\/support\/tunnel', endpoint\.url\)/,
+      'the support tunnel opens /support/tunnel, never /gateway',
+    );
     // What the instance receives: the upgrade request (written once, after the pinning check), then only
     // the browser's own bytes and, from the proxy, at most one close frame.
-    const handshake = await source('./upstream-handshake.ts');
+    const handshake = await source('../instances/agent-upgrade.ts');
     assert.equal(handshake.match(/\.write\(/g)?.length, 1, 'the upgrade request is the one write');
-    assert.match(handshake, /socket\.once\('secureConnect', \(\) => \{\s*socket\.write\(/);
+    assert.match(handshake, /socket\.once\('secureConnect', \(\) => socket\.write\(request\)\)/);
     const splice = await source('./splice.ts');
     assert.deepEqual(
       (splice.match(/[\w.]+\.write\((?:[^()]|\([^()]*\))*\)/g) ?? []).sort(),

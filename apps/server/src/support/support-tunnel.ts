@@ -2,11 +2,11 @@
 // upgraded to a raw byte stream to the instance's sshd, over TLS pinned to the agent's certificate, with the
 // instance credential. What then flows is SSH, encrypted end to end between the engineer and sshd: this side
 // sees only its size.
-import { isIP } from 'node:net';
-import { connect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { AppError } from '@claw/core';
 import type { AgentEndpoint } from '../instances/agent-client.ts';
 import { pinnedTls } from '../instances/agent-tls.ts';
+import { upgradeAgentConnection } from '../instances/agent-upgrade.ts';
 
 export type SupportTunnel = {
   socket: TLSSocket;
@@ -15,7 +15,6 @@ export type SupportTunnel = {
 };
 
 const tunnelProtocol = 'claw-support-ssh';
-const maxResponseHeadBytes = 8 * 1024;
 const openTimeoutMs = 15_000;
 
 // The agent's refusals (apps/agent/src/support/support-tunnel.ts), in words for the support engineer.
@@ -45,64 +44,15 @@ function refusal(head: string): AppError | null {
  * Opens the tunnel. The request (and the credential in it) is written only after the certificate passed
  * the pinning check; nothing of the caller's is sent before the 101, so a refusal leaves no byte at sshd.
  */
-export function openSupportTunnel(endpoint: AgentEndpoint, credential: string): Promise<SupportTunnel> {
-  const url = new URL(endpoint.url);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const socket = connect({
-    host,
-    port: Number(url.port || 443),
-    ...(isIP(host) ? {} : { servername: host }),
-    ...pinnedTls(endpoint.certificatePem, endpoint.fingerprint),
-  });
-  socket.setNoDelay(true);
-  return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
-    const timer = setTimeout(
-      () => fail(new AppError('instance.agent_unreachable', 'The instance did not open the tunnel in time.')),
-      openTimeoutMs,
-    );
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    const fail = (error: Error) => {
-      cleanup();
-      socket.destroy();
-      reject(error);
-    };
-    const onError = (cause: Error) =>
-      fail(
-        cause instanceof AppError
-          ? cause
-          : new AppError('instance.agent_unreachable', 'Could not reach the instance.', { cause }),
-      );
-    const onClose = () =>
-      fail(new AppError('instance.agent_unreachable', 'The instance closed the connection.'));
-    const onData = (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf('\r\n\r\n');
-      if (end === -1) {
-        if (received.length > maxResponseHeadBytes)
-          fail(new AppError('support.failed', 'The instance sent an oversized answer.'));
-        return;
-      }
-      const problem = refusal(received.subarray(0, end).toString('latin1'));
-      if (problem) return fail(problem);
-      cleanup();
-      // Nothing more is read until the caller pipes the socket somewhere.
-      socket.pause();
-      resolve({ socket, head: received.subarray(end + 4) });
-    };
-    socket.once('secureConnect', () =>
-      socket.write(
-        `GET /support/tunnel HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\n` +
-          `Upgrade: ${tunnelProtocol}\r\nAuthorization: Bearer ${credential}\r\n\r\n`,
-      ),
-    );
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-  });
+export async function openSupportTunnel(endpoint: AgentEndpoint, credential: string): Promise<SupportTunnel> {
+  const url = new URL('/support/tunnel', endpoint.url);
+  const { socket, opened } = upgradeAgentConnection(
+    url,
+    pinnedTls(endpoint.certificatePem, endpoint.fingerprint),
+    `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\n` +
+      `Upgrade: ${tunnelProtocol}\r\nAuthorization: Bearer ${credential}\r\n\r\n`,
+    refusal,
+    { timeoutMs: openTimeoutMs },
+  );
+  return { socket, head: await opened };
 }
