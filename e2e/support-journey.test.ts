@@ -4,10 +4,9 @@
 // and the engineer's certificate no longer opens anything.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { opensshUnavailable, startOpenSshFixture } from '@claw/agent/testing/openssh-fixture';
-import type { OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
-import { supportAgentEnv } from '@claw/agent/testing/support-agent-env';
-import { dumpDatabase, startAgentProcess, type AgentProcess } from '@claw/testing';
+import { opensshUnavailable, type OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
+import { startSupportedAgent } from '@claw/agent/testing/support-agent-env';
+import { dumpDatabase, type AgentProcess } from '@claw/testing';
 import { browserOrSkip } from '@claw/testing/browser';
 import {
   expectHeading,
@@ -26,6 +25,7 @@ const marker = `journey-${crypto.randomUUID()}`;
 const unavailable = opensshUnavailable();
 if (unavailable !== undefined && process.env.CI === 'true') throw new Error(`CI=true: ${unavailable}`);
 
+let server: Awaited<ReturnType<typeof startSupportedAgent>> | undefined;
 let ssh: OpenSshFixture | undefined;
 let agent: AgentProcess | undefined;
 let stack: Stack | undefined;
@@ -33,12 +33,8 @@ let stack: Stack | undefined;
 before(
   async () => {
     if (unavailable) return;
-    ssh = await startOpenSshFixture();
-    agent = await startAgentProcess({
-      gatewayUrl: 'http://127.0.0.1:9',
-      gatewayToken: 'unused-gateway-token',
-      env: supportAgentEnv(ssh),
-    });
+    server = await startSupportedAgent();
+    ({ ssh, agent } = server);
     stack = await startStack({
       CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
       CLAW_SUPPORT_CA_PUBLIC_KEY: ssh.caPublicKey(),
@@ -48,8 +44,7 @@ before(
 );
 after(async () => {
   await stack?.close();
-  await agent?.stop();
-  await ssh?.stop();
+  await server?.stop();
 });
 
 test(

@@ -11,12 +11,11 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { opensshUnavailable, startOpenSshFixture } from '@claw/agent/testing/openssh-fixture';
-import type { OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
-import { supportAgentEnv } from '@claw/agent/testing/support-agent-env';
+import { opensshUnavailable, type OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
+import { startSupportedAgent } from '@claw/agent/testing/support-agent-env';
 import { eq } from 'drizzle-orm';
 import { schema } from '@claw/db';
-import { startAgentProcess, type AgentProcess } from '@claw/testing';
+import type { AgentProcess } from '@claw/testing';
 import { pinnedTls } from '../instances/agent-tls.ts';
 import { createInstanceService, type InstanceService } from '../instances/instance-service.ts';
 import { createUserKeys } from '../keys/user-keys.ts';
@@ -29,6 +28,7 @@ const unavailable = opensshUnavailable();
 if (unavailable !== undefined && process.env.CI === 'true') throw new Error(`CI=true: ${unavailable}`);
 
 const canary = `canary${randomUUID().slice(0, 8)}`;
+let server: Awaited<ReturnType<typeof startSupportedAgent>> | undefined;
 let ssh: OpenSshFixture;
 let agent: AgentProcess;
 let t: TestPlane;
@@ -105,13 +105,9 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
   let proxyCommand: string;
 
   before(async () => {
-    ssh = await startOpenSshFixture();
+    server = await startSupportedAgent();
+    ({ ssh, agent } = server);
     work = mkdtempSync(join(ssh.root, 'cli-'));
-    agent = await startAgentProcess({
-      gatewayUrl: 'http://127.0.0.1:9',
-      gatewayToken: 'unused-gateway-token',
-      env: supportAgentEnv(ssh),
-    });
     t = await startTestPlane({ CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true' });
     const owner = await t.signUp();
     userId = owner.id;
@@ -130,7 +126,7 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
       allowPrivateNetworks: true,
     });
     // What `claw-cloud support connect` does with its stdin/stdout, here with a connection standing in for
-    // them (the test's database lives in this process); ssh reaches it through socat as its ProxyCommand.
+    // them (the test's database lives in this process); ssh reaches it through a one-line Node relay as its ProxyCommand.
     bridge = createServer((connection) => {
       connection.on('error', () => connection.destroy());
       openTunnelTo({ db: t.database.db, instances, now }, instanceId)
@@ -140,14 +136,13 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
     });
     await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
     const { port } = bridge.address() as { port: number };
-    proxyCommand = `socat - TCP:127.0.0.1:${port}`;
+    proxyCommand = `${process.execPath} -e "const s = require('node:net').connect(${port}, '127.0.0.1'); process.stdin.pipe(s).on('error', () => {}); s.pipe(process.stdout)"`;
   });
 
   after(async () => {
     bridge?.close();
     await t?.close();
-    await agent?.stop();
-    await ssh?.stop();
+    await server?.stop();
   });
 
   test('sign refuses without an active grant; with one, the certificate is for its principal until its end', async () => {

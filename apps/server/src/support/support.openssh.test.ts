@@ -5,16 +5,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { opensshUnavailable, startOpenSshFixture } from '@claw/agent/testing/openssh-fixture';
-import type { OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
-import { supportAgentEnv } from '@claw/agent/testing/support-agent-env';
-import { dumpDatabase, startAgentProcess, type AgentProcess } from '@claw/testing';
+import { opensshUnavailable, type OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
+import { startSupportedAgent } from '@claw/agent/testing/support-agent-env';
+import { dumpDatabase, type AgentProcess } from '@claw/testing';
 import { startTestPlane, type TestPlane } from '../test-support.ts';
 
 const unavailable = opensshUnavailable();
 if (unavailable !== undefined && process.env.CI === 'true') throw new Error(`CI=true: ${unavailable}`);
 
 const canary = `CANARY-${crypto.randomUUID()}`;
+let server: Awaited<ReturnType<typeof startSupportedAgent>> | undefined;
 let ssh: OpenSshFixture;
 let agent: AgentProcess;
 let t: TestPlane;
@@ -23,12 +23,8 @@ let instanceId: string;
 
 before(async () => {
   if (unavailable) return;
-  ssh = await startOpenSshFixture();
-  agent = await startAgentProcess({
-    gatewayUrl: 'http://127.0.0.1:9',
-    gatewayToken: 'unused-gateway-token',
-    env: supportAgentEnv(ssh),
-  });
+  server = await startSupportedAgent();
+  ({ ssh, agent } = server);
   t = await startTestPlane({
     CLAW_SUPPORT_CA_PUBLIC_KEY: ssh.caPublicKey(),
     CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -46,8 +42,7 @@ before(async () => {
 
 after(async () => {
   await t?.close();
-  await agent?.stop();
-  await ssh?.stop();
+  await server?.stop();
 });
 
 const supportPath = () => `/api/instances/${instanceId}/support`;
