@@ -1,9 +1,10 @@
 // Support access from the dashboard against a REAL sshd (the agent's openssh fixture, as root) behind a real
 // agent process: the user grants after confirming their password, watches the countdown, a support engineer
 // logs in with a certificate of the support CA and runs a command, the user reads it in the log, revokes,
-// and the engineer's certificate no longer opens anything.
+// and the engineer's certificate no longer opens anything; a second, one-minute grant ends by itself.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { opensshUnavailable, type OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
 import { startSupportedAgent } from '@claw/agent/testing/support-agent-env';
 import { dumpDatabase, type AgentProcess } from '@claw/testing';
@@ -20,6 +21,9 @@ import {
 import { startStack, type Stack } from './stack.ts';
 
 const password = 'correct horse battery staple';
+
+/** The instance's id from the dashboard's address (`#/instances/<id>?tab=support`). */
+const instanceIdOf = (page: Page) => /#\/instances\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
 const marker = `journey-${crypto.randomUUID()}`;
 
 const unavailable = opensshUnavailable();
@@ -116,9 +120,25 @@ test(
       'the certificate no longer opens anything',
     );
 
+    // A grant also ends by itself. The shortest the dashboard offers is an hour; the API allows a minute,
+    // asked here with the browser's own session, and the page shows the end when it comes.
+    const short = await page.request.post(
+      new URL(page.url()).origin + `/api/instances/${instanceIdOf(page)}/support`,
+      {
+        data: { durationSeconds: 60 },
+        headers: { Origin: new URL(page.url()).origin },
+      },
+    );
+    assert.equal(short.status(), 201, await short.text());
+    await page.reload();
+    await page.getByRole('heading', { name: 'Support access is open' }).waitFor({ timeout: 30_000 });
+    await page.getByText('Support access is closed. It ended by itself').waitFor({ timeout: 90_000 });
+    await page.getByText('Access ended by itself').waitFor({ timeout: 30_000 });
+
     await followNav(page, 'Activity');
-    await page.getByText('Support access granted').waitFor();
+    await page.getByText('Support access granted').first().waitFor();
     await page.getByText('Support access revoked').waitFor();
+    await page.getByText('Support access ended by itself').waitFor();
     await page.getByText('Support session started').waitFor();
     assert.ok(!(await dumpDatabase(stack.database)).includes(marker), 'the session is in no table of ours');
     assert.ok(!stack.logLines().join('\n').includes(marker), 'nor in a log line');
