@@ -102,8 +102,8 @@ async function startWorld(
 
 const server = (page: Page) => page.getByRole('region', { name: 'Server' });
 
-/** Walks the wizard from Home to its last step, choosing the cloud's region and size. */
-async function walkWizard(page: Page, cloud: EmulatedCloud, shots: string): Promise<void> {
+/** Walks the wizard from Home to its last step with the cloud's region and size; returns the price shown. */
+async function walkWizard(page: Page, cloud: EmulatedCloud, shots: string): Promise<string> {
   await followNav(page, 'Home');
   await page.getByRole('link', { name: 'Deploy an instance' }).click();
   await expectHeading(page, 'Deploy an instance');
@@ -143,6 +143,7 @@ async function walkWizard(page: Page, cloud: EmulatedCloud, shots: string): Prom
   assert.match(document, /<per-instance registration code>/);
   assert.match(document, /@claw-cloud\/agent/);
   await screenshot(page, `${shots}-confirm`);
+  return monthly;
 }
 
 for (const provider of emulatedProviders) {
@@ -176,7 +177,7 @@ for (const provider of emulatedProviders) {
         .getByText(`${cloud.name} “personal” is connected and verified.`)
         .waitFor({ timeout: 60_000 });
 
-      await walkWizard(page, cloud, shots);
+      const monthly = await walkWizard(page, cloud, shots);
       await page.getByLabel('Name', { exact: true }).fill(name);
       await page.getByRole('button', { name: 'Deploy', exact: true }).click();
       await expectHeading(page, name);
@@ -272,6 +273,8 @@ for (const provider of emulatedProviders) {
       await item.getByText('Destroyed').waitFor();
       await item.getByText(cloud.region).waitFor();
       await item.getByText(cloud.size).waitFor();
+      // The price shown at deploy stays on the list ("about …" for an estimate).
+      await item.getByText(monthly).waitFor();
       await screenshot(page, `${shots}-home`);
 
       // On a phone: the wizard to its last step, the instance and the list fit the screen.

@@ -86,8 +86,13 @@ export type Instance = {
   agentFingerprint: string | null;
   agentVersion: string | null;
   openclawVersion: string | null;
+  /** The monthly price shown at deploy (a snapshot); null for an adopted server. */
+  priceMonthly: Price | null;
   createdAt: string;
 };
+
+/** A price in the provider's currency; `estimate` when it is ours (a static table), not the provider's. */
+export type Price = { amount: number; currency: 'USD' | 'EUR'; estimate: boolean };
 
 export type SupportGrant = {
   id: string;

@@ -100,6 +100,11 @@ export const instances = pgTable(
     // The one-time code the new server's agent calls back with (hashed; expires in 1 h).
     registrationCodeHash: bytea('registration_code_hash'),
     registrationExpiresAt: timestamp('registration_expires_at', { withTimezone: true }),
+    // The monthly price the user was shown at deploy, kept as it was then (whole cents: no float money).
+    // Null where no price was shown: an adopted server, or one deployed before prices were kept.
+    priceMonthlyCents: integer('price_monthly_cents'),
+    priceCurrency: varchar('price_currency', { length: 3, enum: ['USD', 'EUR'] }),
+    priceIsEstimate: boolean('price_is_estimate'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -107,6 +112,11 @@ export const instances = pgTable(
     index('instances_user_id_idx').on(t.userId),
     check('instances_credential_size', sql`octet_length(${t.credentialCiphertext}) <= 1024`),
     check('instances_certificate_size', sql`octet_length(${t.agentCertificate}) <= 4096`),
+    // A price is all three parts or none.
+    check(
+      'instances_price',
+      sql`(${t.priceMonthlyCents} is null and ${t.priceCurrency} is null and ${t.priceIsEstimate} is null) or (${t.priceMonthlyCents} >= 0 and ${t.priceCurrency} in ('USD', 'EUR') and ${t.priceIsEstimate} is not null)`,
+    ),
   ],
 );
 

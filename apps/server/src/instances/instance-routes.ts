@@ -22,9 +22,19 @@ const Instance = z
     agentFingerprint: z.string().nullable(),
     agentVersion: z.string().nullable(),
     openclawVersion: z.string().nullable(),
+    priceMonthly: z
+      .object({ amount: z.number(), currency: z.enum(['USD', 'EUR']), estimate: z.boolean() })
+      .nullable()
+      .openapi({ description: 'The monthly price shown at deploy (a snapshot); null for an adopted server' }),
     createdAt: z.iso.datetime(),
   })
   .openapi('Instance');
+
+function priceOf(row: InstanceRow): z.infer<typeof Instance>['priceMonthly'] {
+  if (row.priceMonthlyCents === null || row.priceCurrency === null || row.priceIsEstimate === null)
+    return null;
+  return { amount: row.priceMonthlyCents / 100, currency: row.priceCurrency, estimate: row.priceIsEstimate };
+}
 
 const toInstance = (row: InstanceRow): z.infer<typeof Instance> => ({
   id: row.id,
@@ -37,6 +47,7 @@ const toInstance = (row: InstanceRow): z.infer<typeof Instance> => ({
   agentFingerprint: row.agentFingerprint,
   agentVersion: row.agentVersion,
   openclawVersion: row.openclawVersion,
+  priceMonthly: priceOf(row),
   createdAt: row.createdAt.toISOString(),
 });
 

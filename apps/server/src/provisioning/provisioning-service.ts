@@ -5,6 +5,7 @@ import { AppError } from '@claw/core';
 import { renderCloudInit, renderCloudInitPreview, type BootstrapProvider } from '@claw/bootstrap';
 import { schema, type Db } from '@claw/db';
 import { describeError, type Logger } from '@claw/logger';
+import type { Size } from '@claw/providers';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { ActiveSession } from '../auth/session-service.ts';
 import type { CloudEndpoints, ProvisioningSettings } from '../config.ts';
@@ -106,6 +107,22 @@ export function createProvisioning(deps: {
     graceMs: deadlines.createMs,
   });
 
+  /**
+   * The size as `options` offered it (looked up the same way, so its price is the one the user saw): it must
+   * exist and be offered in the region. Neither value is echoed back: the field is named instead.
+   */
+  async function offeredSize(credential: CredentialRow, region: string, slug: string): Promise<Size> {
+    const provisioner = await provisionerForCredential(credential, deps.clouds.aws.region);
+    const size = (await provisioner.listSizes()).find((s) => s.slug === slug);
+    if (!size) {
+      throw new AppError('request.invalid', 'This cloud account offers no such size.', { field: 'size' });
+    }
+    if (!size.regions.includes(region)) {
+      throw new AppError('request.invalid', 'This size is not offered in this region.', { field: 'region' });
+    }
+    return size;
+  }
+
   async function enqueue(job: ProvisioningJob): Promise<void> {
     await boss.send(provisioningQueue, job, { singletonKey: `${job.instanceId}:${job.action}` });
   }
@@ -139,6 +156,7 @@ export function createProvisioning(deps: {
       );
     }
     await deps.instances.assertBelowPlanLimit(session.user.id);
+    const size = await offeredSize(credential, input.region, input.size);
     const id = randomUUID();
     const [row] = await db
       .insert(instances)
@@ -151,6 +169,10 @@ export function createProvisioning(deps: {
         size: input.size,
         status: 'requested',
         cloudCredentialId: credential.id,
+        // A snapshot for the dashboard, never updated: the provider's bill is what counts.
+        priceMonthlyCents: Math.round(size.priceMonthly * 100),
+        priceCurrency: size.currency,
+        priceIsEstimate: size.priceIsEstimate,
       })
       .returning();
     await appendAudit(db, {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Credential, DeployOptions, Size } from '../api.ts';
-import { describeSize, sizesIn, unusableCount, usableConnections } from './deploy-choices.ts';
+import { describeSize, monthlyPrice, sizesIn, unusableCount, usableConnections } from './deploy-choices.ts';
 
 const credential = (id: string, provider: string, status: string, passwordProtected = false) =>
   ({
@@ -52,4 +52,6 @@ test('sizes offered in a region, cheapest first', () => {
     ['small', 'big'],
   );
   assert.equal(describeSize(size('x', 6, [])), '1 vCPU · 1 GB memory · 25 GB disk');
+  // Said as the instance list says the price kept at deploy (prices.ts), so the user recognises it.
+  assert.equal(monthlyPrice(size('x', 6, [])), '$6.00 a month');
 });

@@ -1,6 +1,7 @@
 // What the deploy wizard offers, kept apart from the components so the rules can be tested without a DOM.
 import type { Credential, DeployOptions, Size } from '../api.ts';
 import { formatPrice } from '../instances/lifecycle.ts';
+import { perMonth } from '../prices.ts';
 
 /** The clouds the server can deploy to (provisioning-service.ts, `provisionable`). */
 export const deployProviders = ['digitalocean', 'aws', 'hetzner'] as const;
@@ -41,7 +42,7 @@ export function describeSize(size: Size): string {
 }
 
 export function monthlyPrice(size: Size): string {
-  return `${formatPrice(size.priceMonthly, size.currency)} a month`;
+  return perMonth(size.priceMonthly, size.currency);
 }
 
 export function hourlyPrice(size: Size): string {

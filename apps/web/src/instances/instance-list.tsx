@@ -1,10 +1,13 @@
+import type { ReactNode } from 'react';
 import type { Instance } from '../api.ts';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { href } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { ServerFacts } from './server-facts.tsx';
-import { HealthBadge, instanceProviderLabel, useHealth } from './health.tsx';
+import { HealthBadge, instanceProviderLabel, useHealth, type HealthState } from './health.tsx';
 import { statusLabel } from './lifecycle.ts';
+
+type ItemProps = { instance: Instance; health: HealthState | null; onRemoved: (id: string) => void };
 
 export function InstanceList({
   instances,
@@ -34,15 +37,55 @@ export function InstanceList({
 }
 
 function InstanceItem({ instance, onRemoved }: { instance: Instance; onRemoved: (id: string) => void }) {
-  return instance.provider === 'adopted' ? (
-    <AdoptedItem instance={instance} onRemoved={onRemoved} />
+  const Item = instance.provider === 'adopted' ? AdoptedItem : ProvisionedItem;
+  // Health is asked of the agent: an adopted server has one from the start, a server we create once ready.
+  return instance.provider === 'adopted' || instance.status === 'ready' ? (
+    <LiveHealth instanceId={instance.id}>
+      {(health) => <Item instance={instance} health={health} onRemoved={onRemoved} />}
+    </LiveHealth>
   ) : (
-    <ProvisionedItem instance={instance} onRemoved={onRemoved} />
+    <Item instance={instance} health={null} onRemoved={onRemoved} />
   );
 }
 
-/** A server we created: its status, where it runs; once destroyed, it can be taken off the list. */
-function ProvisionedItem({ instance, onRemoved }: { instance: Instance; onRemoved: (id: string) => void }) {
+function LiveHealth({
+  instanceId,
+  children,
+}: {
+  instanceId: string;
+  children: (health: HealthState) => ReactNode;
+}) {
+  return children(useHealth(instanceId));
+}
+
+function Badges({ instance, health }: Pick<ItemProps, 'instance' | 'health'>) {
+  return (
+    <div className="badges">
+      <span className="badge">{statusLabel(instance.status)}</span>
+      {health && <HealthBadge state={health} />}
+    </div>
+  );
+}
+
+// Live from the instance when it answers; otherwise the ones it reported last.
+function Versions({ instance, health }: Pick<ItemProps, 'instance' | 'health'>) {
+  const agentVersion = health?.health?.agentVersion ?? instance.agentVersion;
+  const openclawVersion = health?.health?.gateway.version ?? instance.openclawVersion;
+  return (
+    <div>
+      <dt>Versions</dt>
+      <dd>
+        Agent {agentVersion ?? 'unknown'} · OpenClaw {openclawVersion ?? 'unknown'}
+      </dd>
+    </div>
+  );
+}
+
+/**
+ * A server we created: its status and health, where it runs, its versions and the price shown at deploy;
+ * once destroyed, it can be taken off the list.
+ */
+function ProvisionedItem({ instance, health, onRemoved }: ItemProps) {
   const { api } = useSession();
   const titleId = `instance-${instance.id}`;
   const link = href(`/instances/${encodeURIComponent(instance.id)}`);
@@ -52,11 +95,11 @@ function ProvisionedItem({ instance, onRemoved }: { instance: Instance; onRemove
         <h3 id={titleId} className="item-title">
           <a href={link}>{instance.name}</a>
         </h3>
-        <div className="badges">
-          <span className="badge">{statusLabel(instance.status)}</span>
-        </div>
+        <Badges instance={instance} health={health} />
       </div>
-      <ServerFacts instance={instance} />
+      <ServerFacts instance={instance}>
+        <Versions instance={instance} health={health} />
+      </ServerFacts>
       <div className="actions">
         <a className="button small primary" href={link}>
           {instance.status === 'ready' ? 'Open chat' : 'Open'}
@@ -80,34 +123,24 @@ function ProvisionedItem({ instance, onRemoved }: { instance: Instance; onRemove
   );
 }
 
-function AdoptedItem({ instance, onRemoved }: { instance: Instance; onRemoved: (id: string) => void }) {
+/** A server of the user's own: no cloud, region, size or price of ours to show. */
+function AdoptedItem({ instance, health, onRemoved }: ItemProps) {
   const { api } = useSession();
-  const health = useHealth(instance.id);
   const titleId = `instance-${instance.id}`;
-  const agentVersion = health.health?.agentVersion ?? instance.agentVersion;
-  const openclawVersion = health.health?.gateway.version ?? instance.openclawVersion;
   return (
     <li className="item" aria-labelledby={titleId}>
       <div className="item-head">
         <h3 id={titleId} className="item-title">
           <a href={href(`/instances/${encodeURIComponent(instance.id)}`)}>{instance.name}</a>
         </h3>
-        <div className="badges">
-          <span className="badge">{statusLabel(instance.status)}</span>
-          <HealthBadge state={health} />
-        </div>
+        <Badges instance={instance} health={health} />
       </div>
       <dl className="facts facts-compact">
         <div>
           <dt>Runs on</dt>
           <dd>{instanceProviderLabel(instance.provider)}</dd>
         </div>
-        <div>
-          <dt>Versions</dt>
-          <dd>
-            Agent {agentVersion ?? 'unknown'} · OpenClaw {openclawVersion ?? 'unknown'}
-          </dd>
-        </div>
+        <Versions instance={instance} health={health} />
       </dl>
       <div className="actions">
         <a className="button small primary" href={href(`/instances/${encodeURIComponent(instance.id)}`)}>

@@ -1,8 +1,10 @@
+import type { ReactNode } from 'react';
 import type { Instance } from '../api.ts';
 import { providerName } from '../clouds/providers.ts';
+import { monthlyCost } from '../prices.ts';
 
-/** Where a server we created runs: its cloud, region and size. */
-export function ServerFacts({ instance }: { instance: Instance }) {
+/** Where a server we created runs: its cloud, region, size and the price shown at deploy; then `children`. */
+export function ServerFacts({ instance, children }: { instance: Instance; children?: ReactNode }) {
   return (
     <dl className="facts facts-compact">
       <div>
@@ -25,6 +27,16 @@ export function ServerFacts({ instance }: { instance: Instance }) {
           </dd>
         </div>
       )}
+      {instance.priceMonthly && (
+        <div>
+          <dt>Monthly cost</dt>
+          <dd>
+            {monthlyCost(instance.priceMonthly)}
+            <span className="fact-note">as priced at deploy; your provider’s bill is what counts</span>
+          </dd>
+        </div>
+      )}
+      {children}
     </dl>
   );
 }

@@ -1,0 +1,9 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { monthlyCost } from './prices.ts';
+
+test('an instance’s monthly cost in its currency, an estimate said as one', () => {
+  assert.equal(monthlyCost({ amount: 6, currency: 'USD', estimate: false }), '$6.00 a month');
+  assert.equal(monthlyCost({ amount: 3.79, currency: 'EUR', estimate: false }), '€3.79 a month');
+  assert.equal(monthlyCost({ amount: 7.49, currency: 'USD', estimate: true }), 'about $7.49 a month');
+});

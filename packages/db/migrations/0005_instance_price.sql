@@ -1,0 +1,4 @@
+ALTER TABLE "instances" ADD COLUMN "price_monthly_cents" integer;--> statement-breakpoint
+ALTER TABLE "instances" ADD COLUMN "price_currency" varchar(3);--> statement-breakpoint
+ALTER TABLE "instances" ADD COLUMN "price_is_estimate" boolean;--> statement-breakpoint
+ALTER TABLE "instances" ADD CONSTRAINT "instances_price" CHECK (("instances"."price_monthly_cents" is null and "instances"."price_currency" is null and "instances"."price_is_estimate" is null) or ("instances"."price_monthly_cents" >= 0 and "instances"."price_currency" in ('USD', 'EUR') and "instances"."price_is_estimate" is not null));
