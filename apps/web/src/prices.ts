@@ -1,6 +1,15 @@
 // How the dashboard says a price: a size's in the deploy wizard, an instance's (kept at deploy) in its facts.
 import type { Price } from './api.ts';
-import { formatPrice } from './instances/lifecycle.ts';
+
+/** "$6.00" for a price in the provider's currency. */
+export function formatPrice(amount: number, currency: string, fractionDigits = 2): string {
+  return new Intl.NumberFormat('en', {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: Math.max(2, fractionDigits),
+  }).format(amount);
+}
 
 /** "$6.00 a month". */
 export function perMonth(amount: number, currency: string): string {

@@ -1,6 +1,6 @@
 // What the deploy wizard offers, kept apart from the components so the rules can be tested without a DOM.
 import type { Credential, DeployOptions, Size } from '../api.ts';
-import { formatPrice } from '../instances/lifecycle.ts';
+import { formatPrice } from '../prices.ts';
 import { perMonth } from '../prices.ts';
 
 /** The clouds the server can deploy to (provisioning-service.ts, `provisionable`). */

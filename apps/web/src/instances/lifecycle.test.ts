@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canAct, formatPrice, stepsFor } from './lifecycle.ts';
+import { canAct, stepsFor } from './lifecycle.ts';
 
 const states = (trail: string[]) =>
   stepsFor(trail)?.steps.map((s) => `${s.status}:${s.state}${s.current ? '*' : ''}`);
@@ -44,10 +44,4 @@ test('actions follow the server’s rules', () => {
   assert.equal(canAct('start', 'stopped'), true);
   assert.equal(canAct('destroy', 'failed'), true);
   assert.equal(canAct('destroy', 'destroyed'), false);
-});
-
-test('prices in the provider’s currency', () => {
-  assert.equal(formatPrice(6, 'USD'), '$6.00');
-  assert.equal(formatPrice(0.00893, 'USD', 4), '$0.0089');
-  assert.equal(formatPrice(4.51, 'EUR'), '€4.51');
 });

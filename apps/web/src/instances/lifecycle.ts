@@ -109,13 +109,3 @@ const actionable: Record<InstanceAction, readonly string[]> = {
 export function canAct(action: InstanceAction, status: string): boolean {
   return actionable[action].includes(status);
 }
-
-/** "$6.00" for a price in the provider's currency. */
-export function formatPrice(amount: number, currency: string, fractionDigits = 2): string {
-  return new Intl.NumberFormat('en', {
-    style: 'currency',
-    currency,
-    minimumFractionDigits: 2,
-    maximumFractionDigits: Math.max(2, fractionDigits),
-  }).format(amount);
-}
