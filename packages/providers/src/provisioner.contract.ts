@@ -27,6 +27,18 @@ export type ContractPeer = {
   createMalformedVm(): Promise<VmRef>;
   /** A provisioner whose endpoint refuses connections. */
   unreachable(): Provisioner;
+  /** Firewalls a crash or the user left; absent where the peer cannot plant them (those tests not registered). */
+  strayFirewalls?: {
+    /** The next VM create fails with a 5xx once our firewall exists: a create that dies between the two. */
+    failNextVmCreate(): void;
+    /**
+     * Firewalls we did not make that a careless match would take for this instance's (its name, or its
+     * tag/label among others); returns their ids. They must outlive everything we do.
+     */
+    plantForeign(instanceId: string): Promise<string[]>;
+    /** Which of these firewall ids exist in the peer's state. */
+    existing(ids: readonly string[]): Promise<string[]>;
+  };
   /** Fault injection; absent where the peer cannot inject (moto). */
   faults?: {
     rateLimitCreate(retryAfterSeconds: number): void;
@@ -72,8 +84,16 @@ function isError(check: (err: ProviderError) => void): (err: unknown) => boolean
 
 export function provisionerContract(
   name: string,
-  /** `faults`: whether the peer can inject faults (moto cannot); without it those tests are not registered. */
-  options: { skip: string | false; faults: boolean; start: () => Promise<ContractPeer> },
+  /**
+   * `faults`: whether the peer can inject faults (moto cannot); `strayFirewalls`: whether it can leave and
+   * plant firewalls (`ContractPeer.strayFirewalls`). Without them those tests are not registered.
+   */
+  options: {
+    skip: string | false;
+    faults: boolean;
+    strayFirewalls?: boolean;
+    start: () => Promise<ContractPeer>;
+  },
 ): void {
   describe(`Provisioner contract: ${name}`, { skip: options.skip }, () => {
     let peer: ContractPeer;
@@ -202,7 +222,7 @@ export function provisionerContract(
       const stray = (await p.listOurs([spec.region])).firewallsWithoutVm.filter(
         (f) => f.instanceId === spec.instanceId,
       );
-      // DigitalOcean deletes the firewall of a refused create itself (and cannot list firewalls).
+      // DigitalOcean deletes the firewall of a refused create itself; Hetzner and AWS leave it.
       assert.equal(stray.length > 0, left.length > 0, `every leftover is listed: ${left.join(', ')}`);
       for (const scope of stray) {
         for (let attempt = 0; !(await p.destroyFirewalls(scope)).done; attempt++) {
@@ -230,6 +250,59 @@ export function provisionerContract(
         isError((e) => assert.equal(e.retryable, true)),
       );
     });
+
+    if (options.strayFirewalls)
+      describe('#5: a firewall whose VM never came', () => {
+        const leaveFirewallWithoutVm = async (spec: VmSpec) => {
+          assert.ok(peer.strayFirewalls, 'the peer promised stray firewalls');
+          peer.strayFirewalls.failNextVmCreate();
+          await assert.rejects(
+            p.create(spec),
+            isError((e) => assert.equal(e.retryable, true)),
+          );
+          assert.deepEqual(await p.findByInstance(spec), [], 'no VM');
+          assert.notDeepEqual(await peer.leftovers(spec.instanceId), [], 'its firewall stays');
+        };
+
+        test('is listed and deleted by destroyFirewalls; foreign look-alikes are never touched', async () => {
+          assert.ok(peer.strayFirewalls, 'the peer promised stray firewalls');
+          const spec = newSpec();
+          await leaveFirewallWithoutVm(spec);
+          const foreign = await peer.strayFirewalls.plantForeign(spec.instanceId);
+          const found = await p.listOurs([spec.region]);
+          assert.deepEqual(
+            found.firewallsWithoutVm.filter((f) => f.instanceId === spec.instanceId).length,
+            1,
+            'listed once',
+          );
+          for (const f of found.firewallsWithoutVm) assert.match(f.instanceId, UUID);
+          for (let attempt = 0; !(await p.destroyFirewalls(spec)).done; attempt++) {
+            assert.ok(attempt < WAIT_ATTEMPTS, 'destroyFirewalls finishes');
+            await new Promise((resolve) => setTimeout(resolve, WAIT_INTERVAL_MS));
+          }
+          assert.deepEqual(await peer.leftovers(spec.instanceId), []);
+          assert.deepEqual(await peer.strayFirewalls.existing(foreign), foreign, 'foreign firewalls stay');
+          assert.deepEqual(await p.destroyFirewalls(spec), { done: true }, 'nothing left is success');
+          const after = await p.listOurs([spec.region]);
+          assert.ok(
+            !after.firewallsWithoutVm.some((f) => f.instanceId === spec.instanceId),
+            'no longer listed',
+          );
+        });
+
+        test('a retried create uses that firewall, not a second one; destroy leaves nothing', async () => {
+          const spec = newSpec();
+          await leaveFirewallWithoutVm(spec);
+          const vm = await p.create(spec);
+          // A second firewall of ours would show up as the same rule twice.
+          assert.deepEqual(
+            (await peer.inboundRules(vm)).map((r) => ({ ...r, sources: [...r.sources].sort() })),
+            [{ protocol: 'tcp', ports: String(AGENT_PORT), sources: [...ALLOWED_CIDRS].sort() }],
+          );
+          await destroyUntilDone(p, vm);
+          assert.deepEqual(await peer.leftovers(spec.instanceId), []);
+        });
+      });
 
     if (options.faults)
       describe('injected faults', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { locateSpec, skipUnlessAvailable } from '../../../testing/src/cloud-peers/index.ts';
+import type { DigitalOceanOperationId } from './permissions.ts';
 import { digitalOceanOperations, requiredDigitalOceanScopes } from './permissions.ts';
 import { loadDigitalOceanSpec } from './spec.test-support.ts';
 
@@ -26,10 +27,42 @@ describe(
       }
     });
 
+    test('every field scope we claim is one the spec names for a parameter or field of that operation', () => {
+      const s = spec();
+      for (const [id, op] of Object.entries<(typeof digitalOceanOperations)[DigitalOceanOperationId]>(
+        digitalOceanOperations,
+      )) {
+        const mentioned = s.mentionedScopes(op.method, op.path);
+        for (const scope of 'fieldScopes' in op ? op.fieldScopes : []) {
+          assert.ok(mentioned.includes(scope), `${id}: the spec never says a field needs ${scope}`);
+        }
+      }
+    });
+
+    test('#5: every tag scope the spec names for the calls that read or write tags is asked for', () => {
+      const s = spec();
+      for (const id of [
+        'droplets.get',
+        'droplets.listByTag',
+        'firewalls.create',
+        'firewalls.list',
+      ] as const) {
+        const op = digitalOceanOperations[id];
+        const tagScopes = s.mentionedScopes(op.method, op.path).filter((scope) => scope.startsWith('tag:'));
+        assert.ok(tagScopes.includes('tag:read'), `${id}: the spec guards tags with tag:read`);
+        for (const scope of tagScopes) {
+          assert.ok(requiredDigitalOceanScopes().includes(scope), `${id}: ${scope} is not asked for`);
+        }
+      }
+    });
+
     test('requiredDigitalOceanScopes() is the union of the spec scopes of the operations we call', () => {
       const s = spec();
       const union = new Set(
-        Object.values(digitalOceanOperations).flatMap((op) => s.scopes(op.method, op.path)),
+        Object.values(digitalOceanOperations).flatMap((op) => [
+          ...s.scopes(op.method, op.path),
+          ...('fieldScopes' in op ? op.fieldScopes : []),
+        ]),
       );
       assert.deepEqual(requiredDigitalOceanScopes(), [...union].sort());
     });
@@ -51,9 +84,13 @@ test('the scope list is what provisioning needs and nothing broader', () => {
     'droplet:update',
     'firewall:create',
     'firewall:delete',
+    // #5: to find a firewall whose Droplet never came (listing is the only way; the Droplet cannot name it).
+    'firewall:read',
     'regions:read',
     'sizes:read',
     'tag:create',
+    // Droplet and firewall tags, and the tag_name filter, are readable only with it (spec field notes).
+    'tag:read',
   ]);
 });
 

@@ -1,11 +1,17 @@
 // Every DigitalOcean API operation Claw Cloud calls, and the token scopes that follow from them. The scope of
-// each operation is the spec's `security: bearer_auth: [...]` (digitalocean/openapi, "Custom scopes");
+// each operation is the spec's `security: bearer_auth: [...]` (digitalocean/openapi, "Custom scopes"); some
+// parameters and fields need one more, stated in their description ("Requires `tag:read` scope").
 // permissions.spec.test.ts proves this table against the official spec, so the list cannot drift.
 import type { Operation } from '../operations.ts';
 
 type DigitalOceanOperation = Operation & {
   /** Token scopes this operation requires, copied from the spec (and checked against it by a test). */
   scopes: readonly string[];
+  /**
+   * Scopes the spec requires for a parameter we send or a field we rely on (Droplet and firewall `tags`, the
+   * `tag_name` filter): tags are how we tell ours from the user's, so a token that cannot read them is useless.
+   */
+  fieldScopes?: readonly string[];
 };
 
 export const digitalOceanOperations = {
@@ -31,18 +37,21 @@ export const digitalOceanOperations = {
     method: 'POST',
     path: '/v2/droplets',
     scopes: ['droplet:create'],
+    fieldScopes: ['tag:create'],
     purpose: 'create the assistant Droplet, tagged claw-cloud',
   },
   'droplets.get': {
     method: 'GET',
     path: '/v2/droplets/{droplet_id}',
     scopes: ['droplet:read'],
+    fieldScopes: ['tag:read'],
     purpose: 'follow a Droplet we created until it is active',
   },
   'droplets.listByTag': {
     method: 'GET',
     path: '/v2/droplets',
     scopes: ['droplet:read'],
+    fieldScopes: ['tag:read'],
     purpose: 'find the Droplets we created (tag_name=claw-cloud)',
   },
   'droplets.delete': {
@@ -67,13 +76,21 @@ export const digitalOceanOperations = {
     method: 'POST',
     path: '/v2/firewalls',
     scopes: ['firewall:create'],
+    fieldScopes: ['tag:create', 'tag:read'],
     purpose: 'create the cloud firewall of one Droplet (inbound: port 3000 from the control plane only)',
+  },
+  'firewalls.list': {
+    method: 'GET',
+    path: '/v2/firewalls',
+    scopes: ['firewall:read'],
+    fieldScopes: ['tag:read'],
+    purpose: 'find the firewalls we created, so none outlives its Droplet or a Droplet that never came',
   },
   'firewalls.delete': {
     method: 'DELETE',
     path: '/v2/firewalls/{firewall_id}',
     scopes: ['firewall:delete'],
-    purpose: 'remove that firewall when its Droplet is destroyed',
+    purpose: 'remove one firewall we created, by id, when its Droplet is destroyed or never came',
   },
   'tags.create': {
     method: 'POST',
@@ -92,7 +109,7 @@ export const DIGITALOCEAN_TAG = 'claw-cloud';
 export function requiredDigitalOceanScopes(): string[] {
   const scopes = new Set<string>();
   for (const op of Object.values<DigitalOceanOperation>(digitalOceanOperations)) {
-    for (const scope of op.scopes) scopes.add(scope);
+    for (const scope of [...op.scopes, ...(op.fieldScopes ?? [])]) scopes.add(scope);
   }
   return [...scopes].sort();
 }

@@ -3,11 +3,23 @@
 //
 // Create order: the instance tag, then a cloud firewall applied to that tag, then the Droplet carrying it,
 // so the Droplet is protected from its first boot. DigitalOcean cloud firewalls drop everything not
-// allowed in either direction (firewalls_create.yml), hence explicit outbound rules. The token has no
-// `firewall:read` scope, so the Droplet records its firewall's id in a tag (`claw-firewall-<id>`), which is
-// how `destroy` finds it.
+// allowed in either direction (firewalls_create.yml), hence explicit outbound rules.
+//
+// Firewalls cannot be filtered by tag (firewalls_list.yml takes only paging), so ours are found by listing
+// them all: a firewall is ours when its name is the instance tag and that tag is the only one it applies
+// to, exactly as `create` makes it. That is how a firewall whose Droplet never came is found (#5), how a
+// retried create reuses it, and how `destroy` removes it; a firewall shared with anything else is left.
 import { ProviderError } from '../provider-error.ts';
-import type { Provisioner, Region, Size, Vm, VmRef, VmSpec, VmStatus } from '../provisioning.ts';
+import type {
+  InstanceScope,
+  Provisioner,
+  Region,
+  Size,
+  Vm,
+  VmRef,
+  VmSpec,
+  VmStatus,
+} from '../provisioning.ts';
 import {
   AGENT_PORT,
   checkVmSpec,
@@ -27,10 +39,12 @@ export type DigitalOceanProvisionerOptions = DigitalOceanClientOptions;
 const MAX_USER_DATA = 64 * 1024;
 // The API's page size limit (shared/parameters.yml per_page maximum); sizes and regions fit in one page.
 const PER_PAGE = 200;
-// listOurs reads at most this many pages (2,000 Droplets of ours): one sweep's work stays bounded.
+// A listing reads at most this many pages (2,000 Droplets of ours, 2,000 firewalls of the account): one
+// sweep's work stays bounded.
 const MAX_PAGES = 10;
-const FIREWALL_TAG_PREFIX = 'claw-firewall-';
 const EVERYWHERE = { addresses: ['0.0.0.0/0', '::/0'] };
+
+type Firewall = { id: string; name: string; tags: string[] | null };
 
 type Droplet = {
   id: number;
@@ -53,7 +67,6 @@ const STATUS: Record<Droplet['status'], VmStatus> = {
 };
 
 function toVm(instanceId: string, d: Droplet): Vm {
-  const firewallTag = d.tags.find((t) => t.startsWith(FIREWALL_TAG_PREFIX));
   return {
     instanceId,
     providerId: String(d.id),
@@ -62,13 +75,18 @@ function toVm(instanceId: string, d: Droplet): Vm {
     status: STATUS[d.status],
     publicIpv4: d.networks.v4?.find((n) => n.type === 'public')?.ip_address,
     publicIpv6: d.networks.v6?.find((n) => n.type === 'public')?.ip_address,
-    firewallId: firewallTag?.slice(FIREWALL_TAG_PREFIX.length),
     createdAt: new Date(d.created_at),
   };
 }
 
 const isOurs = (instanceId: string, d: Droplet): boolean =>
   d.tags.includes(DIGITALOCEAN_TAG) && d.tags.includes(instanceTag(instanceId));
+
+/** The instance a firewall was made for by `create`, or undefined when it is not exactly as we make it. */
+function firewallInstance(f: Firewall): string | undefined {
+  const tags = f.tags ?? [];
+  return tags.length === 1 && tags[0] === f.name ? instanceIdFromTags(tags) : undefined;
+}
 
 export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOptions): Provisioner {
   const { call } = createDigitalOceanClient(options);
@@ -82,6 +100,54 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     if (res.status === 404) return undefined;
     if (!isOurs(ref.instanceId, res.body.droplet)) throw notOurs('digitalocean', operation, ref.providerId);
     return res.body.droplet;
+  }
+
+  /** Every item of a listing, a page at a time up to MAX_PAGES. */
+  async function listAll<T>(
+    id: 'droplets.listByTag' | 'firewalls.list',
+    key: 'droplets' | 'firewalls',
+    query: Record<string, string> = {},
+  ): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const res = await call<Record<typeof key, T[]>>(id, { query: { ...query, per_page: PER_PAGE, page } });
+      items.push(...res.body[key]);
+      if (res.body[key].length < PER_PAGE) break;
+    }
+    return items;
+  }
+
+  async function ourFirewallIds(instanceId: string): Promise<string[]> {
+    const all = await listAll<Firewall>('firewalls.list', 'firewalls');
+    return all.filter((f) => firewallInstance(f) === instanceId).map((f) => f.id);
+  }
+
+  /** Deletes each firewall of the instance by id; one already gone (404) is success. */
+  async function destroyFirewalls({ instanceId }: Pick<InstanceScope, 'instanceId'>) {
+    for (const id of await ourFirewallIds(instanceId)) {
+      await call('firewalls.delete', { params: { firewall_id: id }, accept: [404] });
+    }
+    return { done: true };
+  }
+
+  /** The instance's firewall: the one a crashed or refused earlier attempt left, or a new one. */
+  async function ensureFirewall(instanceId: string, sources: string[]): Promise<string> {
+    const [existing] = await ourFirewallIds(instanceId);
+    if (existing !== undefined) return existing;
+    const tag = instanceTag(instanceId);
+    const res = await call<{ firewall: { id: string } }>('firewalls.create', {
+      json: {
+        name: tag,
+        tags: [tag],
+        inbound_rules: [{ protocol: 'tcp', ports: String(AGENT_PORT), sources: { addresses: sources } }],
+        outbound_rules: [
+          { protocol: 'tcp', ports: '0', destinations: EVERYWHERE },
+          { protocol: 'udp', ports: '0', destinations: EVERYWHERE },
+          { protocol: 'icmp', ports: '0', destinations: EVERYWHERE },
+        ],
+      },
+    });
+    return res.body.firewall.id;
   }
 
   async function findByInstance({ instanceId }: Pick<VmRef, 'instanceId'>): Promise<Vm[]> {
@@ -108,25 +174,7 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
 
       const tag = instanceTag(spec.instanceId);
       await call('tags.create', { json: { name: tag } });
-      const firewall = await call<{ firewall: { id: string } }>('firewalls.create', {
-        json: {
-          name: tag,
-          tags: [tag],
-          inbound_rules: [
-            {
-              protocol: 'tcp',
-              ports: String(AGENT_PORT),
-              sources: { addresses: [...sources.ipv4, ...sources.ipv6] },
-            },
-          ],
-          outbound_rules: [
-            { protocol: 'tcp', ports: '0', destinations: EVERYWHERE },
-            { protocol: 'udp', ports: '0', destinations: EVERYWHERE },
-            { protocol: 'icmp', ports: '0', destinations: EVERYWHERE },
-          ],
-        },
-      });
-      const firewallId = firewall.body.firewall.id;
+      const firewallId = await ensureFirewall(spec.instanceId, [...sources.ipv4, ...sources.ipv6]);
       try {
         const res = await call<{ droplet: Droplet }>('droplets.create', {
           json: {
@@ -137,13 +185,14 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
             user_data: spec.userData,
             monitoring: true,
             ipv6: true,
-            tags: [DIGITALOCEAN_TAG, tag, `${FIREWALL_TAG_PREFIX}${firewallId}`],
+            tags: [DIGITALOCEAN_TAG, tag],
           },
         });
         return toVm(spec.instanceId, res.body.droplet);
       } catch (err) {
         // An answered 4xx (429 included) created nothing: remove the firewall. After a 5xx or a lost
-        // answer the Droplet may exist, so its firewall must stay (the retry finds the Droplet by tag).
+        // answer the Droplet may exist, so its firewall stays: the retry finds the Droplet, or reuses the
+        // firewall, and the reconciler deletes it if the instance is gone.
         if (err instanceof ProviderError && err.status !== undefined && err.status < 500) {
           await call('firewalls.delete', { params: { firewall_id: firewallId }, accept: [404] });
         }
@@ -159,38 +208,38 @@ export function createDigitalOceanProvisioner(options: DigitalOceanProvisionerOp
     findByInstance,
 
     async listOurs() {
-      const vms: Vm[] = [];
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const res = await call<{ droplets: Droplet[] }>('droplets.listByTag', {
-          query: { tag_name: DIGITALOCEAN_TAG, per_page: PER_PAGE, page },
-        });
-        for (const d of res.body.droplets) {
-          const instanceId = instanceIdFromTags(d.tags);
-          if (instanceId && isOurs(instanceId, d)) vms.push(toVm(instanceId, d));
-        }
-        if (res.body.droplets.length < PER_PAGE) break;
-      }
-      // The token has no firewall:read scope (see the header): a firewall is only found through its Droplet.
-      return { vms, firewallsWithoutVm: [] };
+      const droplets = await listAll<Droplet>('droplets.listByTag', 'droplets', {
+        tag_name: DIGITALOCEAN_TAG,
+      });
+      const vms = droplets.flatMap((d) => {
+        const instanceId = instanceIdFromTags(d.tags);
+        return instanceId && isOurs(instanceId, d) ? [toVm(instanceId, d)] : [];
+      });
+      const withVm = new Set(vms.map((vm) => vm.instanceId));
+      const firewalls = await listAll<Firewall>('firewalls.list', 'firewalls');
+      const stray = firewalls.flatMap((f) => {
+        const instanceId = firewallInstance(f);
+        return instanceId && !withVm.has(instanceId) ? [instanceId] : [];
+      });
+      // DigitalOcean firewalls belong to the account, not to a region.
+      return {
+        vms,
+        firewallsWithoutVm: [...new Set(stray)].map((instanceId) => ({ instanceId, region: '' })),
+      };
     },
 
-    // Nothing to find without firewall:read; a firewall whose Droplet never existed is the documented gap.
-    destroyFirewalls: async () => ({ done: true }),
-
+    destroyFirewalls,
     powerOn: (ref) => action(ref, 'power_on'),
     powerOff: (ref) => action(ref, 'shutdown'),
     reboot: (ref) => action(ref, 'reboot'),
 
     async destroy(ref) {
-      const droplet = await ourDroplet(ref, 'droplets.delete');
-      if (!droplet) return { done: true };
-      // Droplet first: its firewall protects it until it is gone.
-      await call('droplets.delete', { params: { droplet_id: ref.providerId }, accept: [404] });
-      const firewallId = toVm(ref.instanceId, droplet).firewallId;
-      if (firewallId) {
-        await call('firewalls.delete', { params: { firewall_id: firewallId }, accept: [404] });
+      // Droplet first: its firewall protects it until it is gone. The firewalls are looked up again each
+      // time, so a destroy interrupted between the two deletes still removes them when called again.
+      if (await ourDroplet(ref, 'droplets.delete')) {
+        await call('droplets.delete', { params: { droplet_id: ref.providerId }, accept: [404] });
       }
-      return { done: true };
+      return destroyFirewalls(ref);
     },
 
     async listRegions(): Promise<Region[]> {

@@ -12,6 +12,11 @@ export type DigitalOceanSpec = {
   operation(method: string, pathTemplate: string): SpecOperation | undefined;
   /** Union of the `bearer_auth` scopes the spec requires for the operation. */
   scopes(method: string, pathTemplate: string): string[];
+  /**
+   * Scopes named by a "Requires `…` scope(s)" sentence anywhere in the operation's file or the files it
+   * reaches through `$ref` (parameters, request and response models): what some fields need beyond `scopes`.
+   */
+  mentionedScopes(method: string, pathTemplate: string): string[];
   pathTemplates(): string[];
   /** The `pattern` of a property of a schema file (path relative to the spec folder). */
   schemaPattern(schemaFile: string, property: string): string;
@@ -42,6 +47,17 @@ export function loadDigitalOceanSpec(entryFile: string): DigitalOceanSpec {
       if (!op) throw new Error(`spec has no ${method} ${pathTemplate}`);
       return [...new Set((op.security ?? []).flatMap((req) => req.bearer_auth ?? []))].sort();
     },
+    mentionedScopes(method, pathTemplate) {
+      const entry = root.paths[pathTemplate]?.[method.toLowerCase()]?.$ref;
+      if (!entry) throw new Error(`spec has no file for ${method} ${pathTemplate}`);
+      const scopes = new Set<string>();
+      for (const text of reachableTexts(path.resolve(dir, entry))) {
+        for (const [sentence] of text.matchAll(/requires [^.]*?scopes?\b/gi)) {
+          for (const [, scope] of sentence.matchAll(/`([a-z_]+:[a-z_]+)`/g)) scopes.add(scope as string);
+        }
+      }
+      return [...scopes].sort();
+    },
     pathTemplates: () => Object.keys(root.paths),
     schemaPattern(schemaFile, property) {
       const schema = parse(fs.readFileSync(path.resolve(dir, schemaFile), 'utf8')) as {
@@ -52,6 +68,22 @@ export function loadDigitalOceanSpec(entryFile: string): DigitalOceanSpec {
       return pattern;
     },
   };
+}
+
+/** The text of `file` and of every file it reaches through `$ref`s (each once; code samples left out). */
+function reachableTexts(file: string): string[] {
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  const visit = (f: string): void => {
+    if (seen.has(f) || f.includes(`${path.sep}examples${path.sep}`)) return;
+    seen.add(f);
+    const text = fs.readFileSync(f, 'utf8');
+    texts.push(text);
+    for (const [, ref] of text.matchAll(/\$ref:\s*['"]?([^'"#\s]+)/g))
+      visit(path.resolve(path.dirname(f), ref as string));
+  };
+  visit(file);
+  return texts;
 }
 
 function templateRegex(template: string): RegExp {

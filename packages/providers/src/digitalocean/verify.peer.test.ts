@@ -43,8 +43,9 @@ describe(
       // The spec's example account (account/examples.yml).
       assert.equal(result.account.email, 'sammy@digitalocean.com');
       assert.ok(result.account.id);
-      // Delete scopes cannot be checked without deleting something; we say so instead of pretending.
-      assert.deepEqual(result.unverified, ['droplet:delete', 'firewall:delete']);
+      // Delete scopes cannot be checked without deleting something, and tag:read guards fields, not an
+      // endpoint (no 403 to observe); we say so instead of pretending.
+      assert.deepEqual(result.unverified, ['droplet:delete', 'firewall:delete', 'tag:read']);
     });
 
     test('missing scopes are reported exactly', async () => {
@@ -54,6 +55,14 @@ describe(
       assert.ok(!result.ok);
       assert.deepEqual(result.missing, ['droplet:create', 'tag:create']);
       assert.match(result.reason, /droplet:create, tag:create/);
+    });
+
+    test('#5: a token made before firewall:read was asked for is told exactly that', async () => {
+      const scopes = requiredDigitalOceanScopes().filter((s) => s !== 'firewall:read');
+      const result = await verifyWith(FULL, { [FULL]: scopes });
+      assert.ok(!result.ok);
+      assert.deepEqual(result.missing, ['firewall:read']);
+      assert.match(result.reason, /lacks a scope Claw Cloud needs: firewall:read\./);
     });
 
     test('a scope needed by two probes is blamed alone (regions:read also guards GET /v2/sizes)', async () => {

@@ -21,6 +21,7 @@ export const digitalOceanScopeProbes: readonly Probe<DigitalOceanOperationId>[] 
   { id: 'regions.list', query: { per_page: 1 } },
   { id: 'sizes.list', query: { per_page: 1 } },
   { id: 'droplets.listByTag', query: { tag_name: DIGITALOCEAN_TAG, per_page: 1 } },
+  { id: 'firewalls.list', query: { per_page: 1 } },
   { id: 'droplets.create', json: {} },
   { id: 'droplets.action', params: { droplet_id: 0 }, json: {} },
   { id: 'firewalls.create', json: {} },

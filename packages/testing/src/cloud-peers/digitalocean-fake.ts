@@ -3,7 +3,7 @@
 // --errors` so every request and answer is checked against that spec. Business rules are DigitalOcean's
 // documented ones where we rely on them (unknown region/size/image refused, a firewall's tags must exist);
 // everything else is as simple as the spec allows.
-import type { FakeResponse, Route } from './fake-server.ts';
+import type { FakeRequest, FakeResponse, Route } from './fake-server.ts';
 import type { SpecCheckedFake } from './spec-checked-fake.ts';
 import { startSpecCheckedFake } from './spec-checked-fake.ts';
 
@@ -37,6 +37,8 @@ export type FakeFirewall = {
 export type DigitalOceanFake = SpecCheckedFake & {
   /** Plants a running Droplet as if someone else had made it (not through our API calls). */
   addDroplet(init: { name: string; tags?: string[] }): number;
+  /** Plants a firewall (admitting nothing) as if someone else had made it; its tags are created too. */
+  addFirewall(init: { name: string; tags?: string[]; dropletIds?: number[] }): string;
   droplets: Map<number, FakeDroplet>;
   firewalls: Map<string, FakeFirewall>;
   tags: Set<string>;
@@ -98,6 +100,32 @@ const sizeBody = (s: (typeof SIZES)[number]) => ({
   description: 'Basic',
 });
 const page = (key: string, items: unknown[]) => ({ [key]: items, links: {}, meta: { total: items.length } });
+
+/**
+ * One page of a listing as shared/parameters.yml (`per_page` default 20, `page` from 1) and shared/pages.yml
+ * (`links.pages` with first/prev and last/next URIs, absolute as DigitalOcean writes them) describe it.
+ */
+function paged(key: string, items: unknown[], req: FakeRequest) {
+  const perPage = Number(req.query.get('per_page') ?? 20);
+  const current = Number(req.query.get('page') ?? 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const link = (n: number) => {
+    const u = new URL(req.path, 'https://api.digitalocean.com');
+    u.search = req.query.toString();
+    u.searchParams.set('page', String(n));
+    return u.toString();
+  };
+  return {
+    [key]: items.slice((current - 1) * perPage, current * perPage),
+    links: {
+      pages: {
+        ...(current > 1 && { first: link(1), prev: link(current - 1) }),
+        ...(current < last && { last: link(last), next: link(current + 1) }),
+      },
+    },
+    meta: { total: items.length },
+  };
+}
 
 export async function startDigitalOceanFake(options: {
   spec: string;
@@ -348,6 +376,14 @@ export async function startDigitalOceanFake(options: {
       },
     },
     {
+      method: 'GET',
+      path: '/v2/firewalls',
+      handle: (req) => ({
+        status: 200,
+        body: paged('firewalls', [...firewalls.values()].map(firewallBody), req),
+      }),
+    },
+    {
       method: 'DELETE',
       path: '/v2/firewalls/{firewall_id}',
       handle: ({ params }) =>
@@ -383,5 +419,18 @@ export async function startDigitalOceanFake(options: {
     });
     return id;
   };
-  return { ...fake, addDroplet, droplets, firewalls, tags };
+  const addFirewall = (init: { name: string; tags?: string[]; dropletIds?: number[] }): string => {
+    const id = crypto.randomUUID();
+    init.tags?.forEach((t) => tags.add(t));
+    firewalls.set(id, {
+      id,
+      name: init.name,
+      dropletIds: init.dropletIds ?? [],
+      tags: init.tags ?? [],
+      inbound: [],
+      outbound: [],
+    });
+    return id;
+  };
+  return { ...fake, addDroplet, addFirewall, droplets, firewalls, tags };
 }
