@@ -21,6 +21,11 @@ export type AuditEvent =
   | 'credential.verified'
   | 'credential.deleted'
   | 'credential.used'
+  // The reconciler's actions in the user's cloud account (cloud-reconciler.ts): what, and for which
+  // instance, never the provider's resource ids.
+  | 'cloud.vm_adopted'
+  | 'cloud.vm_deleted'
+  | 'cloud.firewall_deleted'
   | 'support.granted'
   | 'support.revoked'
   | 'support.expired'

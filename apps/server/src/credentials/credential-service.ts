@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { AppError } from '@claw/core';
 import { schema, type Db } from '@claw/db';
 import { generateExternalId } from '@claw/providers';
@@ -15,6 +15,10 @@ const { credentials, users } = schema;
 
 export type CredentialRow = typeof credentials.$inferSelect;
 type AuditContext = { requestId: string; clientIp: string | null; clientAgent: string | null };
+/** Why background work opens a connection: a step the user started, or the periodic reconcile sweep. */
+export type WorkPurpose = 'provisioning' | 'reconcile';
+
+const sweepUseRecordedEveryMs = 60 * 60_000;
 
 const context = (row: { userId: string; id: string; provider: string }) => ({
   userId: row.userId,
@@ -90,10 +94,11 @@ export function createCredentialService(deps: {
   }
 
   /**
-   * For background work (provisioning) with no session at hand: only credentials under the user's data
-   * key qualify; a password-protected one needs its owner signed in, so background work refuses it.
+   * For background work with no session at hand: only credentials under the user's data key qualify; a
+   * password-protected one needs its owner signed in, so background work refuses it. Each use is in the
+   * user's activity (`credential.used`), a periodic sweep's at most hourly (recordUse).
    */
-  async function decryptForWork(row: CredentialRow): Promise<CredentialSecret> {
+  async function decryptForWork(row: CredentialRow, purpose: WorkPurpose): Promise<CredentialSecret> {
     if (!row.ciphertext || row.passwordProtected) {
       throw new AppError(
         'credential.locked',
@@ -109,7 +114,36 @@ export function createCredentialService(deps: {
     } finally {
       key.fill(0);
     }
-    await db.update(credentials).set({ lastUsedAt: new Date() }).where(eq(credentials.id, row.id));
+    await recordUse(row, purpose);
+    return secret;
+  }
+
+  /**
+   * A step the user started (provisioning) is recorded every time. The reconciler opens every swept
+   * connection every pass (5 minutes by default), forever: recorded each time, that would bury the
+   * user's own activity under identical rows and tell them nothing new. So a sweep records the use only
+   * when the connection has not been used for an hour: the activity still shows, hour by hour, that
+   * background work holds and uses the credential, and `last_used_at` is at most an hour behind. The
+   * condition is in the update itself, so concurrent sweeps (several processes) record one use between them.
+   */
+  async function recordUse(row: CredentialRow, purpose: WorkPurpose): Promise<void> {
+    const at = new Date();
+    const recorded = await db
+      .update(credentials)
+      .set({ lastUsedAt: at })
+      .where(
+        and(
+          eq(credentials.id, row.id),
+          purpose === 'reconcile'
+            ? or(
+                isNull(credentials.lastUsedAt),
+                lt(credentials.lastUsedAt, new Date(at.getTime() - sweepUseRecordedEveryMs)),
+              )
+            : undefined,
+        ),
+      )
+      .returning({ id: credentials.id });
+    if (purpose === 'reconcile' && recorded.length === 0) return;
     await appendAudit(db, {
       userId: row.userId,
       event: 'credential.used',
@@ -118,7 +152,6 @@ export function createCredentialService(deps: {
       clientIp: null,
       clientAgent: null,
     });
-    return secret;
   }
 
   async function recordVerification(

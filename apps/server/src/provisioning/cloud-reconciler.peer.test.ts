@@ -1,6 +1,6 @@
 // The cloud reconciler against the stateful DigitalOcean fake behind `prism proxy --errors` (issue #5):
 // what carries our tag but the database does not want is deleted by id, what the database is waiting for
-// is adopted, and nothing else in the account is touched.
+// is adopted, and nothing else in the account is touched. Each action is in its owner's activity.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test, type TestContext } from 'node:test';
@@ -16,6 +16,7 @@ import {
   type DigitalOceanFake,
 } from '@claw/testing/cloud-peers';
 import type { Database } from '@claw/db';
+import { verifyAuditChain } from '../audit/audit-log.ts';
 import { createCloudReconciler, type CloudReconcilerDeps } from './cloud-reconciler.ts';
 
 const GRACE_MS = 10 * 60_000;
@@ -108,6 +109,21 @@ const plantedVm = (instanceId: string): string =>
 
 const exists = (providerId: string) => fake?.droplets.has(Number(providerId)) ?? false;
 
+/** Whose activity (audit chain) holds each `event` about `instanceId`, one entry per row. */
+const recordedFor = async (event: string, instanceId: string) =>
+  (
+    await database.query<{ user_id: string }>(
+      `select user_id from audit_log where event = $1 and instance_id = $2 order by id`,
+      [event, instanceId],
+    )
+  ).map((row) => row.user_id);
+
+/** The user whose connection's sweep logged `event` for `instanceId`. */
+const loggedBy = (lines: string[], event: string, instanceId: string) =>
+  lines
+    .map((line) => JSON.parse(line) as { event: string; instanceId?: string; userId?: string })
+    .find((line) => line.event === event && line.instanceId === instanceId)?.userId;
+
 function reconciler(overrides: Partial<CloudReconcilerDeps> = {}) {
   const log = createMemoryLogger();
   const used: string[] = [];
@@ -163,6 +179,13 @@ test('orphans, leftovers of destroyed instances and duplicates go; foreign VMs a
   const otherConnection = await addConnection(otherUser);
   const theirs = await addInstance({ status: 'creating', userId: otherUser, connectionId: otherConnection });
   const theirVm = plantedVm(theirs);
+  // That user's destroyed instance, whose VM this user's connection may be the one to find.
+  const theirDestroyed = await addInstance({
+    status: 'destroyed',
+    userId: otherUser,
+    connectionId: otherConnection,
+  });
+  const theirLeftover = await ourVm(theirDestroyed);
   // A connection only its owner's password opens: background work must not use it.
   const locked = await addConnection(otherUser, true);
   await addInstance({ status: 'ready', userId: otherUser, connectionId: locked });
@@ -185,6 +208,22 @@ test('orphans, leftovers of destroyed instances and duplicates go; foreign VMs a
   assert.ok(r.log.lines.some((l) => l.includes('reconcile.skipped') && l.includes('credential_locked')));
   assert.deepEqual(deletesBySelector(fake.requests()), [], 'every delete named one resource id');
   for (const line of r.log.lines) assert.doesNotMatch(line, /dop_v1_/, 'no token in the log');
+
+  // In the activity: an instance's own user's when the instance is known, whichever connection acted…
+  assert.ok(!exists(theirLeftover));
+  assert.deepEqual(await recordedFor('cloud.vm_deleted', destroyed), [user]);
+  assert.deepEqual(await recordedFor('cloud.vm_deleted', theirDestroyed), [otherUser]);
+  assert.deepEqual(await recordedFor('cloud.vm_deleted', ready), [user], 'the duplicate, once');
+  assert.deepEqual(await recordedFor('cloud.vm_adopted', creating), [user]);
+  assert.deepEqual(await recordedFor('cloud.vm_adopted', theirs), [otherUser]);
+  // …else the user whose connection found it in their cloud account.
+  const deleter = loggedBy(r.log.lines, 'reconcile.vm_deleted', unknownInstance);
+  assert.ok(deleter === user || deleter === otherUser, r.log.lines.join('\n'));
+  assert.deepEqual(await recordedFor('cloud.vm_deleted', unknownInstance), [deleter]);
+  assert.deepEqual(await recordedFor('cloud.vm_deleted', creating), [], 'the adopted VM is kept');
+  for (const owner of [user, otherUser]) {
+    assert.deepEqual((await verifyAuditChain(database.db, owner)).ok, true, 'each chain still verifies');
+  }
 });
 
 test('two VMs for an instance whose commit was lost: the oldest is adopted, the other deleted', async (ctx) => {
@@ -196,6 +235,45 @@ test('two VMs for an instance whose commit was lost: the oldest is adopted, the 
   assert.equal(await recordedId(creating), first);
   assert.ok(exists(first));
   assert.ok(!exists(second), 'exactly one VM per instance');
+  assert.deepEqual(await recordedFor('cloud.vm_adopted', creating), [user]);
+  assert.deepEqual(await recordedFor('cloud.vm_deleted', creating), [user]);
+});
+
+test("a stray firewall deleted is in its instance's owner's activity, or the finder's", async (ctx) => {
+  if (!needsPeers(ctx)) return;
+  // DigitalOcean tokens cannot list firewalls (docs/providers.md), so the fake account's listing is
+  // given two strays here; each is listed until deleted, as a real account lists it.
+  const owner = await addUser();
+  const destroyed = await addInstance({
+    status: 'destroyed',
+    userId: owner,
+    connectionId: await addConnection(owner),
+  });
+  const unknown = randomUUID();
+  const strays = new Set([destroyed, unknown]);
+  const deletedBy = new Map<string, string>();
+  const r = reconciler({
+    provisionerFor: async (credential) => ({
+      ...provisioner,
+      listOurs: async (regions) => ({
+        ...(await provisioner.listOurs(regions)),
+        firewallsWithoutVm: [...strays].map((instanceId) => ({ instanceId, region: 'fra1' })),
+      }),
+      destroyFirewalls: async (scope) => {
+        strays.delete(scope.instanceId);
+        deletedBy.set(scope.instanceId, credential.userId);
+        return { done: true };
+      },
+    }),
+  });
+  await r.sweep();
+  assert.deepEqual(strays, new Set(), 'both deleted');
+  assert.deepEqual(await recordedFor('cloud.firewall_deleted', destroyed), [owner]);
+  assert.deepEqual(await recordedFor('cloud.firewall_deleted', unknown), [deletedBy.get(unknown)]);
+  assert.ok(
+    r.log.lines.some((l) => l.includes('reconcile.firewall_deleted')),
+    'and still logged',
+  );
 });
 
 test('a sweep that finds nothing to do changes nothing', async (ctx) => {

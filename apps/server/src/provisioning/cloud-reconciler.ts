@@ -4,6 +4,7 @@ import { and, eq, gt, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import { schema, type Db } from '@claw/db';
 import { describeError, type Logger } from '@claw/logger';
 import type { InstanceScope, Provisioner, Vm } from '@claw/providers';
+import { appendAudit, type AuditEvent } from '../audit/audit-log.ts';
 import type { CredentialRow } from '../credentials/credential-service.ts';
 import { withRetry } from './with-retry.ts';
 
@@ -18,7 +19,10 @@ const SWEEP_AFTER_DESTROY_MS = 24 * 60 * 60_000;
 export type CloudReconcilerDeps = {
   db: Db;
   log: Logger;
-  /** The provider client for a connection usable without its owner present (throws otherwise). */
+  /**
+   * The provider client for a connection usable without its owner present (throws otherwise); it
+   * decrypts with the purpose `reconcile`, whose uses are recorded at most hourly (credential-service.ts).
+   */
   provisionerFor(credential: CredentialRow): Promise<Provisioner>;
   /** Regions listed on regional providers (AWS) besides those of the connection's instances. */
   defaultRegions: readonly string[];
@@ -43,27 +47,59 @@ export function createCloudReconciler(deps: CloudReconcilerDeps) {
   const note = (event: string, credential: CredentialRow, instanceId: string, outcome: Outcome) =>
     log.info({ event, userId: credential.userId, instanceId, outcome });
 
-  /** Deletes one VM by id (destroy re-reads its tags first) unless it is too young to judge. */
-  async function deleteVm(p: Provisioner, credential: CredentialRow, vm: Vm, why: Outcome): Promise<void> {
+  /**
+   * What the reconciler did in a user's cloud account, in that user's activity: the instance's owner's
+   * when the instance is known, else the connection's owner's (who sees the resource in their account).
+   * The instance id is the one its tag/label carries, a well-formed UUID (providers list nothing else).
+   */
+  const audit = (event: AuditEvent, credential: CredentialRow, instanceId: string, row?: InstanceRow) =>
+    appendAudit(db, {
+      userId: row?.userId ?? credential.userId,
+      event,
+      outcome: 'ok',
+      instanceId,
+      requestId: null,
+      clientIp: null,
+      clientAgent: null,
+    });
+
+  /**
+   * Deletes one VM by id (destroy re-reads its tags first) unless it is too young to judge. Recorded
+   * once the provider has accepted the VM's deletion; "not done" only means its firewall is still to go,
+   * which a later pass deletes (and records) as a stray firewall.
+   */
+  async function deleteVm(
+    p: Provisioner,
+    credential: CredentialRow,
+    vm: Vm,
+    why: Outcome,
+    row: InstanceRow | undefined,
+  ): Promise<void> {
     if (!vm.createdAt || now().getTime() - vm.createdAt.getTime() < deps.graceMs) {
       note('reconcile.vm_spared', credential, vm.instanceId, 'too_young');
       return;
     }
     const { done } = await withRetry(() => p.destroy(vm));
     note('reconcile.vm_deleted', credential, vm.instanceId, done ? why : 'not_done');
+    await audit('cloud.vm_deleted', credential, vm.instanceId, row);
   }
 
-  /** Records `vm` as the instance's VM unless one is recorded already; returns the recorded id. */
-  async function adopt(row: InstanceRow, vm: Vm): Promise<string | null> {
-    await db
+  /**
+   * Records `vm` as the instance's VM unless one is recorded already; returns the recorded id, and
+   * whether this call recorded it (the workflow may have recorded the same VM a moment earlier).
+   */
+  async function adopt(row: InstanceRow, vm: Vm): Promise<{ recorded: string | null; adopted: boolean }> {
+    const mine = await db
       .update(instances)
       .set({ cloudResourceId: vm.providerId, region: vm.region })
-      .where(and(eq(instances.id, row.id), isNull(instances.cloudResourceId)));
+      .where(and(eq(instances.id, row.id), isNull(instances.cloudResourceId)))
+      .returning({ id: instances.id });
+    if (mine.length > 0) return { recorded: vm.providerId, adopted: true };
     const [after] = await db
       .select({ cloudResourceId: instances.cloudResourceId })
       .from(instances)
       .where(eq(instances.id, row.id));
-    return after?.cloudResourceId ?? null;
+    return { recorded: after?.cloudResourceId ?? null, adopted: false };
   }
 
   const oldestFirst = (a: Vm, b: Vm) =>
@@ -79,7 +115,7 @@ export function createCloudReconciler(deps: CloudReconcilerDeps) {
     const instanceId = vms[0]?.instanceId ?? '';
     if (!row || row.status === 'destroyed') {
       const why = row ? 'destroyed_instance' : 'unknown_instance';
-      for (const vm of vms) await deleteVm(p, credential, vm, why);
+      for (const vm of vms) await deleteVm(p, credential, vm, why, row);
       return;
     }
     // Alive on another connection (the same cloud account connected twice, or by two users): that
@@ -91,11 +127,15 @@ export function createCloudReconciler(deps: CloudReconcilerDeps) {
     const [oldest] = [...vms].sort(oldestFirst);
     let recorded = row.cloudResourceId;
     if (!recorded && oldest) {
-      recorded = await adopt(row, oldest);
-      if (recorded === oldest.providerId) note('reconcile.vm_adopted', credential, instanceId, 'adopted');
+      const adoption = await adopt(row, oldest);
+      recorded = adoption.recorded;
+      if (adoption.adopted) {
+        note('reconcile.vm_adopted', credential, instanceId, 'adopted');
+        await audit('cloud.vm_adopted', credential, instanceId, row);
+      }
     }
     for (const vm of vms) {
-      if (vm.providerId !== recorded) await deleteVm(p, credential, vm, 'duplicate');
+      if (vm.providerId !== recorded) await deleteVm(p, credential, vm, 'duplicate', row);
     }
   }
 
@@ -143,6 +183,8 @@ export function createCloudReconciler(deps: CloudReconcilerDeps) {
     const { done } = await withRetry(() => p.destroyFirewalls(scope));
     const why = row ? 'destroyed_instance' : 'unknown_instance';
     note('reconcile.firewall_deleted', credential, scope.instanceId, done ? why : 'not_done');
+    // Not done: a firewall still in use by a VM on its way out; the next pass deletes and records it.
+    if (done) await audit('cloud.firewall_deleted', credential, scope.instanceId, row);
   }
 
   /** One pass over every connection worth sweeping; a connection that fails is logged and skipped. */

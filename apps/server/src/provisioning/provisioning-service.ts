@@ -9,7 +9,7 @@ import type { Size } from '@claw/providers';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { ActiveSession } from '../auth/session-service.ts';
 import type { CloudEndpoints, ProvisioningSettings } from '../config.ts';
-import type { CredentialRow, CredentialService } from '../credentials/credential-service.ts';
+import type { CredentialRow, CredentialService, WorkPurpose } from '../credentials/credential-service.ts';
 import type { InstanceService } from '../instances/instance-service.ts';
 import { provisioningQueue, type ProvisioningJob } from './job-queue.ts';
 import type { InstanceStatus } from './instance-status.ts';
@@ -45,8 +45,8 @@ export function createProvisioning(deps: {
   const deadlines = { createMs: 10 * 60_000, bootMs: 15 * 60_000, registerMs: 30 * 60_000 };
 
   /** For background work: refuses a password-protected connection (decryptForWork). */
-  async function provisionerForCredential(credential: CredentialRow, region: string) {
-    const secret = await deps.credentials.decryptForWork(credential);
+  async function provisionerForCredential(credential: CredentialRow, region: string, purpose: WorkPurpose) {
+    const secret = await deps.credentials.decryptForWork(credential, purpose);
     const externalId =
       secret.provider === 'aws' ? await deps.credentials.externalIdFor(credential.userId) : null;
     return provisionerFor(secret, { externalId, region }, deps.clouds);
@@ -61,7 +61,7 @@ export function createProvisioning(deps: {
       .where(eq(credentialsTable.id, row.cloudCredentialId));
     if (!credential)
       throw new AppError('credential.unavailable', 'The cloud connection of this instance is gone.');
-    return provisionerForCredential(credential, row.region ?? '');
+    return provisionerForCredential(credential, row.region ?? '', 'provisioning');
   }
 
   function agentPackage() {
@@ -101,7 +101,7 @@ export function createProvisioning(deps: {
   const cloud = createCloudReconciler({
     db,
     log: deps.log,
-    provisionerFor: (credential) => provisionerForCredential(credential, deps.clouds.aws.region),
+    provisionerFor: (credential) => provisionerForCredential(credential, deps.clouds.aws.region, 'reconcile'),
     defaultRegions: [deps.clouds.aws.region],
     // A create step, retries included, is over by its deadline: a VM older than that is no work in flight.
     graceMs: deadlines.createMs,
@@ -112,7 +112,7 @@ export function createProvisioning(deps: {
    * exist and be offered in the region. Neither value is echoed back: the field is named instead.
    */
   async function offeredSize(credential: CredentialRow, region: string, slug: string): Promise<Size> {
-    const provisioner = await provisionerForCredential(credential, deps.clouds.aws.region);
+    const provisioner = await provisionerForCredential(credential, deps.clouds.aws.region, 'provisioning');
     const size = (await provisioner.listSizes()).find((s) => s.slug === slug);
     if (!size) {
       throw new AppError('request.invalid', 'This cloud account offers no such size.', { field: 'size' });

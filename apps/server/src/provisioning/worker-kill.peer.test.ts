@@ -225,6 +225,12 @@ test('killed between the Droplet create and its commit: the restart adopts it, o
   await startPlane(agent);
   await register(user.client, id, agent);
   await until(() => !fake?.droplets.has(planted), 'orphan deleted by the start-up reconcile');
+  // Its owner is whoever's connection found it in their account: this user, the only one.
+  const activity = (await user.client.get('/api/me/audit?limit=100')).json.events as { event: string }[];
+  assert.ok(
+    activity.some((e) => e.event === 'cloud.vm_deleted'),
+    "the orphan's deletion is in the user's activity",
+  );
   assert.ok(Date.now() - restarted < 60_000, 'resumed without waiting for the job heartbeat to expire');
   assert.equal(dropletsOf(id).length, 1, 'exactly one Droplet for the instance');
   assert.deepEqual(orphans(instances), [], 'no orphan');

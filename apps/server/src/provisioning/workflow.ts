@@ -5,6 +5,7 @@ import { describeError, type Logger } from '@claw/logger';
 import { isProviderError, type Provisioner, type Vm, type VmRef } from '@claw/providers';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { InstanceStatus } from './instance-status.ts';
+import { stepLocksFor } from './step-locks.ts';
 import { withRetry } from './with-retry.ts';
 
 const { instances } = schema;
@@ -275,17 +276,17 @@ export function createWorkflow(deps: WorkflowDeps) {
     }
   }
 
-  // The same step for the same instance runs once per process at a time: the reconciler re-sends the job
-  // of every instance mid-flight, and pg-boss retries a killed worker's job once its heartbeat is lost;
-  // a second copy returns at once and the running one carries on.
-  const running = new Set<string>();
+  // The same step for the same instance runs once at a time across every worker (step-locks.ts): a
+  // second copy returns at once and the running one carries on. Keyed by step, not only by instance, so
+  // that a destroy clicked during a long create runs beside it and wins.
+  const locks = stepLocksFor(db, log);
   async function once(key: string, id: string, step: () => Promise<void>): Promise<void> {
-    if (running.has(key)) return;
-    running.add(key);
+    const release = await locks.tryAcquire(key);
+    if (!release) return;
     try {
       await run(id, step);
     } finally {
-      running.delete(key);
+      await release();
     }
   }
 
