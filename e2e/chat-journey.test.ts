@@ -1,15 +1,22 @@
 // Adopt a server, set up its model and chat with it, all from the dashboard, against the REAL OpenClaw gateway
 // behind a real agent process: browser -> control plane proxy -> agent -> gateway. The gateway starts like a
-// fresh instance (no provider, no model); its fake LLM answers "ECHO: <text>" and only to KEY. The peer costs
-// 15-40 s and about 1 GB: one for the file. Without it the test skips, unless CI is set.
+// fresh instance (no provider, no model); its fake LLM answers "ECHO: <text>" and only to the model key
+// (e2e/assistant.ts). The peer costs 15-40 s and about 1 GB: one for the file. Without it the test skips,
+// unless CI is set.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { dumpDatabase, startAgentProcess, type AgentProcess } from '@claw/testing';
+import { startAgentProcess, type AgentProcess } from '@claw/testing';
 import { browserOrSkip } from '@claw/testing/browser';
-import { startOpenClawPeer, type OpenClawPeer } from '@claw/testing/openclaw-peer';
+import type { OpenClawPeer } from '@claw/testing/openclaw-peer';
+import {
+  assertModelKeyNotKept,
+  CHAT_TIMEOUT,
+  chat,
+  recordRequests,
+  setUpModel,
+  startEchoPeer,
+  transcript,
+} from './assistant.ts';
 import {
   expectHeading,
   fitsWidth,
@@ -22,10 +29,8 @@ import {
 import { startStack, type Stack } from './stack.ts';
 
 const password = 'correct horse battery staple';
-const KEY = `sk-claw-${crypto.randomUUID().replaceAll('-', '')}`;
 const message = 'hello **world**, see [the docs](https://docs.example.com/start)';
 const reply = 'ECHO: hello world, see the docs';
-const CHAT_TIMEOUT = { timeout: 120_000 };
 
 let peer: OpenClawPeer | undefined;
 let unavailable: string | undefined;
@@ -34,13 +39,12 @@ let stack: Stack | undefined;
 
 before(
   async () => {
-    try {
-      peer = await startOpenClawPeer({ modelProvider: 'none', llmRequiredApiKey: KEY });
-    } catch (error) {
-      if (process.env.CI === 'true') throw error;
-      unavailable = (error as Error).message.split('\n')[0];
+    const started = await startEchoPeer();
+    if ('unavailable' in started) {
+      unavailable = started.unavailable;
       return;
     }
+    peer = started;
     agent = await startAgentProcess({ gatewayUrl: peer.gatewayUrl, gatewayToken: peer.token });
     stack = await startStack({
       // The agent listens on 127.0.0.1, which the SSRF guard refuses unless told otherwise.
@@ -56,8 +60,6 @@ after(async () => {
   await peer?.stop();
 });
 
-const transcript = (page: Page) => page.getByRole('log', { name: 'Conversation' });
-
 test(
   'adopt a server, set up its model, chat with streamed Markdown, reload the history, log out, lose the server',
   { timeout: 420_000 },
@@ -66,9 +68,7 @@ test(
     const browser = await browserOrSkip(t);
     if (!browser) return;
     const { page, context } = await openDashboard(t, browser, stack.url);
-    // Every HTTP request the dashboard makes to our API, to prove the model key never travels in one.
-    const apiBodies: string[] = [];
-    page.on('request', (request) => apiBodies.push(`${request.url()} ${request.postData() ?? ''}`));
+    const requests = recordRequests(page);
     const email = uniqueEmail('chat');
     await signUp(page, email, password);
 
@@ -85,54 +85,18 @@ test(
     await instances.getByText(`OpenClaw ${peer.openclawVersion}`).waitFor();
     await screenshot(page, 'home-instances');
 
-    // Before any model is set up the chat says so, instead of offering a box that would fail.
     await instances.getByRole('link', { name: 'Open chat' }).click();
     await expectHeading(page, 'home server');
-    await page.getByRole('heading', { name: 'Set up your model first' }).waitFor({ timeout: 60_000 });
-    assert.equal(await page.getByLabel('Message').count(), 0, 'no chat box before the model is set up');
-    await screenshot(page, 'instance-setup-first');
-
-    await page.getByRole('link', { name: 'Open Assistant settings' }).click();
-    const settingsTab = page.getByRole('tab', { name: 'Assistant settings' });
-    await page.waitForFunction("location.hash.endsWith('?tab=settings')");
-    assert.equal(await settingsTab.getAttribute('aria-selected'), 'true');
-    const current = page.getByRole('definition').filter({ hasText: 'No key' });
-    await current.waitFor({ timeout: 60_000 });
-    await page.getByLabel('Provider').selectOption('custom');
-    await page.getByLabel('Base URL').fill(peer.llmBaseUrl);
-    await page.getByLabel('Default model').fill('echo-1');
-    await page.getByLabel('API key').fill(KEY);
-    await page.getByRole('button', { name: 'Save to my server' }).click();
-    await page.getByText('Saved on your server: custom/echo-1.').waitFor({ timeout: 60_000 });
-    assert.equal(await page.getByLabel('API key').inputValue(), '', 'the key leaves the page once sent');
-    await page.getByText('Key saved on your server').waitFor();
-    await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.getByText('The connection works.').waitFor(CHAT_TIMEOUT);
-    await screenshot(page, 'instance-settings');
-    assert.ok(!apiBodies.some((body) => body.includes(KEY)), 'the model key was never sent to our API');
-    // Nor held anywhere on our side: no table, no log line, no file of the control plane, no agent output.
-    assert.ok(!(await dumpDatabase(stack.database)).includes(KEY), 'the model key is in no table');
-    assert.ok(!stack.logLines().join('\n').includes(KEY), 'nor in a log line');
-    for (const entry of await readdir(stack.dataDir, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile())
-        assert.ok(!(await readFile(join(entry.parentPath, entry.name))).includes(KEY), entry.name);
-    }
-    assert.ok(!agent.output().includes(KEY), "nor in the agent's output");
+    await setUpModel(page, peer, 'instance');
+    await assertModelKeyNotKept(requests, stack, agent);
 
     // Chat: the reply streams in and renders as Markdown, with safe links.
-    await page.getByRole('tab', { name: 'Chat' }).click();
-    const box = page.getByLabel('Message');
-    await box.waitFor({ timeout: 60_000 });
-    await box.fill(message);
-    await page.getByRole('button', { name: 'Send' }).click();
-    const answer = transcript(page).getByRole('listitem').filter({ hasText: reply });
-    await answer.waitFor(CHAT_TIMEOUT);
+    const answer = await chat(page, message, reply);
     await answer.locator('strong', { hasText: 'world' }).waitFor();
     const link = answer.getByRole('link', { name: 'the docs' });
     assert.equal(await link.getAttribute('href'), 'https://docs.example.com/start');
     assert.equal(await link.getAttribute('target'), '_blank');
     assert.match((await link.getAttribute('rel')) ?? '', /noopener/);
-    await page.getByRole('button', { name: 'Send' }).waitFor();
     await screenshot(page, 'instance-chat');
 
     // Nothing is stored by us: after a reload the conversation is read back from the instance.

@@ -1,13 +1,15 @@
 // Deploying from the dashboard on each provider's emulator, as apps/server/src/provisioning/provisioning.peer.test.ts
 // does it below the API: DigitalOcean and Hetzner on stateful fakes checked against the official specs by
 // `prism proxy --errors`, AWS on moto, and a real agent process playing the new server (every emulator reports
-// 127.0.0.1 as the VM's address). The journey performs the agent's registration callback with the code the
-// emulator received in the VM's user-data, then stops, starts and destroys the server from the dashboard.
+// 127.0.0.1 as the VM's address) in front of the REAL OpenClaw gateway. The journey performs the agent's
+// registration callback with the code the emulator received in the VM's user-data, sets up the model, chats,
+// then stops, starts (and chats again) and destroys the server from the dashboard. The gateway costs 15-40 s
+// and about 1 GB: one for the file, each journey's agent in front of it; without it the journeys skip, unless
+// CI is set.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startAgentProcess, type AgentProcess } from '@claw/testing';
+import { callBackAsNewServer, registrationCodeIn, startAgentProcess, type AgentProcess } from '@claw/testing';
 import { browserOrSkip } from '@claw/testing/browser';
 import {
   emulatedProviders,
@@ -17,6 +19,17 @@ import {
   type EmulatedCloud,
   type EmulatedProvider,
 } from '@claw/testing/cloud-peers';
+import type { OpenClawPeer } from '@claw/testing/openclaw-peer';
+import {
+  assertModelKeyNotKept,
+  chat,
+  fillModel,
+  forgetModelKey,
+  recordRequests,
+  setUpModel,
+  startEchoPeer,
+  transcript,
+} from './assistant.ts';
 import {
   expectHeading,
   fitsWidth,
@@ -39,27 +52,16 @@ const secretField: Record<EmulatedProvider, { label: string; key: string }> = {
   aws: { label: 'Role ARN', key: 'roleArn' },
 };
 
-let gateway: Server | undefined;
-let gatewayUrl = '';
+/** The one provider whose model key is entered in the deploy wizard and sent when the server is ready. */
+const modelInWizard: EmulatedProvider = 'digitalocean';
+
 /** Started together before the journeys (Prism's start is mostly waiting), each stopped after its own. */
 const clouds = new Map<EmulatedProvider, Promise<EmulatedCloud>>();
+let gateway: ReturnType<typeof startEchoPeer> | undefined;
 
-/**
- * The gateway's two unauthenticated probes, which are all the agent asks of it to call itself ready
- * (apps/agent/src/health.ts): the workflow turns "registering" into "ready" only when the gateway is.
- */
-before(async () => {
-  gateway = createServer((request, response) => {
-    const body = request.url === '/startupz' ? { version: '2026.9.6' } : { ok: true };
-    response.writeHead(request.url === '/readyz' || request.url === '/startupz' ? 200 : 404, {
-      'content-type': 'application/json',
-    });
-    response.end(JSON.stringify(body));
-  });
-  await new Promise<void>((resolve) => gateway?.listen(0, '127.0.0.1', resolve));
-  const address = gateway.address();
-  assert.ok(address && typeof address === 'object');
-  gatewayUrl = `http://127.0.0.1:${address.port}`;
+before(() => {
+  gateway = startEchoPeer();
+  gateway.catch(() => undefined); // reported by the journeys that await it
   for (const provider of emulatedProviders) {
     if (skipUnlessAvailable(...emulatorAvailability(provider))) continue;
     const cloud = startEmulatedCloud(provider);
@@ -68,16 +70,25 @@ before(async () => {
   }
 });
 after(async () => {
-  await Promise.allSettled([...clouds.values()].map(async (cloud) => (await cloud).stop()));
-  await new Promise((resolve) => gateway?.close(resolve) ?? resolve(undefined));
+  await Promise.allSettled([
+    ...[...clouds.values()].map(async (cloud) => (await cloud).stop()),
+    (async () => {
+      const peer = await gateway;
+      if (peer && !('unavailable' in peer)) await peer.stop();
+    })(),
+  ]);
 });
 
-/** The emulated cloud, a new server's agent and the control plane, all stopped when the test ends. */
+/**
+ * The new server's agent in front of the file's gateway, and the control plane on the emulated cloud, both
+ * stopped when the test ends. An agent registers once, so each journey has its own.
+ */
 async function startWorld(
   t: TestContext,
   cloud: EmulatedCloud,
+  peer: OpenClawPeer,
 ): Promise<{ stack: Stack; agent: AgentProcess }> {
-  const agent = await startAgentProcess({ gatewayUrl, gatewayToken: 'unused-gateway-token' });
+  const agent = await startAgentProcess({ gatewayUrl: peer.gatewayUrl, gatewayToken: peer.token });
   t.after(() => agent.stop());
   // With an https public URL the server accepts state-changing requests only from that origin (and sets a
   // Secure __Host- cookie): the browser's own origin must be added, so the port is chosen before start.
@@ -148,20 +159,26 @@ async function walkWizard(page: Page, cloud: EmulatedCloud, shots: string): Prom
 
 for (const provider of emulatedProviders) {
   test(
-    `deploy from the wizard on emulated ${provider}, watch it become ready, stop and start it, then destroy it`,
+    `deploy from the wizard on emulated ${provider}, watch it become ready, chat, stop and start it, then destroy it`,
     { timeout: 300_000 },
     async (t) => {
       const unavailable = skipUnlessAvailable(...emulatorAvailability(provider));
       if (unavailable) return t.skip(`cloud peers unavailable: ${unavailable}`);
+      const peer = await gateway;
+      assert.ok(peer);
+      if ('unavailable' in peer) return t.skip(`OpenClaw peer unavailable: ${peer.unavailable}`);
       const browser = await browserOrSkip(t);
       if (!browser) return;
       const cloud = await clouds.get(provider);
       assert.ok(cloud);
-      const { stack, agent } = await startWorld(t, cloud);
+      // The journeys share the gateway: each server comes up without a model key, as a new one does.
+      await forgetModelKey(peer);
+      const { stack, agent } = await startWorld(t, cloud, peer);
       const shots = `deploy-${provider}`;
       const name = `${provider} assistant`;
 
       const { page, context } = await openDashboard(t, browser, stack.url);
+      const requests = recordRequests(page);
       await signUp(page, uniqueEmail('deploy'), password);
       // Chromium keeps a Secure cookie from http://127.0.0.1: loopback counts as a trustworthy origin.
       assert.match(await sessionCookie(context), /^__Host-claw_session=/);
@@ -179,6 +196,10 @@ for (const provider of emulatedProviders) {
 
       const monthly = await walkWizard(page, cloud, shots);
       await page.getByLabel('Name', { exact: true }).fill(name);
+      if (provider === modelInWizard) {
+        await page.getByText('Your assistant’s model key (optional, now or later)').click();
+        await fillModel(page.getByRole('form', { name: 'Confirm and deploy' }), peer);
+      }
       await page.getByRole('button', { name: 'Deploy', exact: true }).click();
       await expectHeading(page, name);
       const id = decodeURIComponent(new URL(page.url()).hash.split('/').at(-1) ?? '');
@@ -207,18 +228,9 @@ for (const provider of emulatedProviders) {
       assert.equal(vms.length, 1, 'exactly one VM for the instance');
 
       // The new server's agent calls back with the one-time code its user-data carries.
-      const code = /"registrationCode": "([A-Za-z0-9_-]+)"/.exec(vms[0]?.userData ?? '')?.[1];
+      const code = registrationCodeIn(vms[0]?.userData);
       assert.ok(code, 'the user-data carries the one-time registration code');
-      const callback = await fetch(new URL('/api/agent/register', stack.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          instanceId: id,
-          registrationCode: code,
-          fingerprint: agent.fingerprint,
-          adoptionCode: agent.registrationCode,
-        }),
-      });
+      const callback = await callBackAsNewServer(stack.url, id, code, agent);
       assert.equal(callback.status, 200, await callback.text());
 
       const ready = async (shot: string) => {
@@ -230,7 +242,21 @@ for (const provider of emulatedProviders) {
         await screenshot(page, `${shots}-${shot}`);
       };
       await ready('ready');
-      await page.getByRole('tab', { name: 'Chat' }).waitFor();
+
+      // The model: a key given at deploy is sent by the page once the server is ready, and the chat takes it
+      // up; else the chat asks for it to be set up. Either way the key goes to the server only.
+      if (provider === modelInWizard) {
+        await page
+          .getByRole('status')
+          .filter({ hasText: 'Your model key is now on your server. Claw Cloud kept no copy.' })
+          .waitFor(PROGRESS);
+      } else {
+        await setUpModel(page, peer, shots);
+      }
+      const hello = `hello from ${name}`;
+      await chat(page, hello, `ECHO: ${hello}`);
+      await screenshot(page, `${shots}-chat`);
+      await assertModelKeyNotKept(requests, stack, agent);
 
       // Stop asks first and says a stopped server may still be billed; Start does not ask.
       await server(page).getByRole('button', { name: 'Stop…' }).click();
@@ -251,6 +277,10 @@ for (const provider of emulatedProviders) {
         [vms[0]?.id],
         'stop and start act on the same VM',
       );
+      // The pipe reaches the restarted server, and the conversation is still there, read from it.
+      const again = `${name} is back`;
+      await chat(page, again, `ECHO: ${again}`);
+      await transcript(page).getByText(hello, { exact: true }).waitFor();
 
       await server(page).getByRole('button', { name: 'Destroy…' }).click();
       const confirm = server(page).getByRole('group', { name: `Destroy “${name}”?` });

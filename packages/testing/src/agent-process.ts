@@ -74,3 +74,30 @@ export async function startAgentProcess(options: {
     },
   };
 }
+
+/** The one-time registration code a new server's user-data carries (packages/bootstrap puts it there). */
+export function registrationCodeIn(userData: string | undefined): string | undefined {
+  return /"registrationCode": "([A-Za-z0-9_-]+)"/.exec(userData ?? '')?.[1];
+}
+
+/**
+ * What a new server's agent does at first boot (apps/agent/src/callback-registration.ts): calls the control
+ * plane back with the instance's one-time code, its certificate's fingerprint and its own adoption code.
+ */
+export function callBackAsNewServer(
+  planeUrl: string,
+  instanceId: string,
+  registrationCode: string,
+  agent: Pick<AgentProcess, 'fingerprint' | 'registrationCode'>,
+): Promise<Response> {
+  return fetch(new URL('/api/agent/register', planeUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      instanceId,
+      registrationCode,
+      fingerprint: agent.fingerprint,
+      adoptionCode: agent.registrationCode,
+    }),
+  });
+}

@@ -1,4 +1,9 @@
 export { createTestDatabase, dumpDatabase } from './database.ts';
 export { createHttpClient, type HttpClient } from './http-client.ts';
-export { startAgentProcess, type AgentProcess } from './agent-process.ts';
+export {
+  callBackAsNewServer,
+  registrationCodeIn,
+  startAgentProcess,
+  type AgentProcess,
+} from './agent-process.ts';
 export { startFloodGateway, type FloodGateway } from './flood-gateway.ts';

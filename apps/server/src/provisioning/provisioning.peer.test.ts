@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { startAgentProcess, type AgentProcess } from '@claw/testing';
+import { callBackAsNewServer, registrationCodeIn, startAgentProcess, type AgentProcess } from '@claw/testing';
 import {
   emulatedProviders,
   emulatorAvailability,
@@ -138,19 +138,10 @@ function workflowSuite(provider: EmulatedProvider) {
     const [vm, ...more] = await cloud.vmsOf(id);
     assert.equal(more.length, 0, 'exactly one VM for the instance');
 
-    const code = /"registrationCode": "([A-Za-z0-9_-]+)"/.exec(vm?.userData ?? '')?.[1];
+    const code = registrationCodeIn(vm?.userData);
     assert.ok(code, 'the user-data carries the one-time registration code');
     const callback = (registrationCode: string) =>
-      fetch(new URL('/api/agent/register', t.plane.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          instanceId: id,
-          registrationCode,
-          fingerprint: agent.fingerprint,
-          adoptionCode: agent.registrationCode,
-        }),
-      });
+      callBackAsNewServer(t.plane.url, id, registrationCode, agent);
     assert.equal((await callback('a-wrong-code-that-is-long-enough')).status, 401);
     assert.equal((await callback(code)).status, 200);
     assert.equal((await callback(code)).status, 401, 'the code is spent');

@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test, type TestContext } from 'node:test';
 import { openDatabase } from '@claw/db';
-import { createHttpClient, startAgentProcess, type AgentProcess, type HttpClient } from '@claw/testing';
+import {
+  callBackAsNewServer,
+  createHttpClient,
+  registrationCodeIn,
+  startAgentProcess,
+  type AgentProcess,
+  type HttpClient,
+} from '@claw/testing';
 import {
   deletesBySelector,
   locatePrism,
@@ -167,18 +174,9 @@ const statusOf = async (client: HttpClient, id: string) =>
 async function register(client: HttpClient, id: string, agent: AgentProcess): Promise<void> {
   await until(async () => (await statusOf(client, id)) === 'registering', 'registering');
   const [droplet] = dropletsOf(id);
-  const code = /"registrationCode": "([A-Za-z0-9_-]+)"/.exec(droplet?.userData ?? '')?.[1];
+  const code = registrationCodeIn(droplet?.userData);
   assert.ok(code, 'the user-data carries the one-time registration code');
-  const callback = await fetch(`http://127.0.0.1:${port}/api/agent/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      instanceId: id,
-      registrationCode: code,
-      fingerprint: agent.fingerprint,
-      adoptionCode: agent.registrationCode,
-    }),
-  });
+  const callback = await callBackAsNewServer(`http://127.0.0.1:${port}`, id, code, agent);
   assert.equal(callback.status, 200, await callback.text());
   await until(async () => (await statusOf(client, id)) === 'ready', 'ready');
 }

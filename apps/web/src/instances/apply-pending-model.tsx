@@ -7,9 +7,12 @@ import { takeModelSettings } from './pending-model.ts';
 export function ApplyPendingModel({
   instanceId,
   onUnreachable,
+  onDone,
 }: {
   instanceId: string;
   onUnreachable: () => void;
+  /** Sent or failed: either way the chat can now read what the server has. */
+  onDone: () => void;
 }) {
   const { state } = useGateway(instanceId, { scopes: MODEL_SETTINGS_SCOPES, onUnreachable });
   const [outcome, setOutcome] = useState<'sending' | 'sent' | 'failed'>('sending');
@@ -18,12 +21,17 @@ export function ApplyPendingModel({
     if (state.phase !== 'open' || sent.current) return;
     sent.current = true;
     const settings = takeModelSettings(instanceId);
-    if (!settings) return setOutcome('failed');
-    setModelProvider(state.client, settings).then(
-      () => setOutcome('sent'),
-      () => setOutcome('failed'),
-    );
-  }, [state, instanceId]);
+    if (!settings) {
+      setOutcome('failed');
+      return onDone();
+    }
+    setModelProvider(state.client, settings)
+      .then(
+        () => setOutcome('sent'),
+        () => setOutcome('failed'),
+      )
+      .finally(onDone);
+  }, [state, instanceId, onDone]);
   return (
     <p className={`notice ${outcome === 'failed' ? 'notice-warning' : ''}`} role="status">
       {outcome === 'sending' && 'Sending the model key you entered to your new server…'}

@@ -1,4 +1,4 @@
-import { useCallback, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useRef, useState, type KeyboardEvent } from 'react';
 import { ChatPanel } from '../chat/chat-panel.tsx';
 import type { Instance } from '../api.ts';
 import { FormError } from '../components/form.tsx';
@@ -89,6 +89,11 @@ function ProvisionedInstance({ instance }: { instance: Instance }) {
 /** A reachable assistant: its health, then chat and settings. */
 function Assistant({ instance }: { instance: Instance }) {
   const health = useHealth(instance.id);
+  // Read once: the pending settings are taken when sent, and the notice must stay.
+  const [pendingModel] = useState(() => hasPendingModelSettings(instance.id));
+  // The chat opened while the key was on its way has read "no model": it opens again once the key is there.
+  const [modelSends, setModelSends] = useState(0);
+  const modelSent = useCallback(() => setModelSends((n) => n + 1), []);
   return (
     <>
       <section className="card" aria-labelledby="health-title">
@@ -110,10 +115,10 @@ function Assistant({ instance }: { instance: Instance }) {
           {health.checking ? 'Checking…' : 'Check again'}
         </button>
       </section>
-      {hasPendingModelSettings(instance.id) && (
-        <ApplyPendingModel instanceId={instance.id} onUnreachable={health.check} />
+      {pendingModel && (
+        <ApplyPendingModel instanceId={instance.id} onUnreachable={health.check} onDone={modelSent} />
       )}
-      <InstanceTabs instanceId={instance.id} onUnreachable={health.check} />
+      <InstanceTabs key={modelSends} instanceId={instance.id} onUnreachable={health.check} />
     </>
   );
 }
