@@ -5,11 +5,13 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '@claw/db';
 import { createLogger } from '@claw/logger';
 import { rotateKeyRingFile, setMinVersion } from '@claw/vault';
+import { BOOTSTRAP_PROVIDERS } from '@claw/bootstrap';
 import { loadConfig } from './config.ts';
 import { startControlPlane } from './control-plane.ts';
 import { createInstanceService } from './instances/instance-service.ts';
 import { createUserKeys } from './keys/user-keys.ts';
 import { openMasterKeys } from './master-keys.ts';
+import { previewUserData } from './provisioning/user-data-preview.ts';
 import { openTunnelTo, pipeTunnel, signSupportKey } from './support/support-cli.ts';
 
 const usage = `Usage: claw-cloud <command>
@@ -20,6 +22,9 @@ Commands:
   keys rotate           add a new master key version to the key file (new data keys are wrapped with it)
   keys rewrap           re-wrap every user's data key with the newest master key (resumable, idempotent)
   keys min-version <n>  refuse master key versions below n (run after a complete rewrap)
+  render-cloud-init --provider <digitalocean|aws|hetzner>
+                        print the exact cloud-init user-data a new server gets (per-instance secrets shown as
+                        placeholders): what the dashboard shows before Deploy
   support connect <instance-id>
                         an ssh ProxyCommand: the instance's support tunnel on stdin/stdout, while the user's
                         grant is active (docs/support-tunnel.md)
@@ -112,8 +117,15 @@ const { positionals, values } = parseArgs({
     key: { type: 'string' },
     out: { type: 'string' },
     identity: { type: 'string' },
+    provider: { type: 'string' },
   },
 });
+
+async function renderCloudInit(): Promise<void> {
+  const provider = BOOTSTRAP_PROVIDERS.find((p) => p === values.provider);
+  if (!provider) throw new Error(`--provider must be one of: ${BOOTSTRAP_PROVIDERS.join(', ')}`);
+  process.stdout.write(previewUserData(provider, loadConfig(process.env)));
+}
 
 async function support(action: string | undefined, instanceId: string | undefined): Promise<void> {
   if (action === 'connect' && instanceId) {
@@ -168,6 +180,7 @@ const commands: Record<string, () => Promise<void>> = {
   start,
   migrate,
   keys: () => keys(rest[0], rest[1]),
+  'render-cloud-init': renderCloudInit,
   support: () => support(rest[0], rest[1]),
 };
 const run = commands[command];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, notInArray } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import { AppError } from '@claw/core';
-import { renderCloudInit, renderCloudInitPreview, type BootstrapProvider } from '@claw/bootstrap';
+import { renderCloudInit, type BootstrapProvider } from '@claw/bootstrap';
 import { schema, type Db } from '@claw/db';
 import { describeError, type Logger } from '@claw/logger';
 import type { Size } from '@claw/providers';
@@ -17,6 +17,7 @@ import { createCloudReconciler } from './cloud-reconciler.ts';
 import { imageFor, provisionerFor } from './provisioner-factory.ts';
 import { createWorkflow } from './workflow.ts';
 import { provisionedAgentUrl } from '../instances/agent-address.ts';
+import { previewUserData } from './user-data-preview.ts';
 
 const { instances, credentials: credentialsTable } = schema;
 type AuditContext = { requestId: string; clientIp: string | null; clientAgent: string | null };
@@ -224,16 +225,7 @@ export function createProvisioning(deps: {
   }
 
   function preview(provider: BootstrapProvider): string {
-    return renderCloudInitPreview({
-      provider,
-      controlPlaneUrl: deps.publicUrl?.startsWith('https://') ? deps.publicUrl : 'https://claw-cloud.example',
-      // Until an agent package is configured, the preview shows the document's shape with a zero pin.
-      agentPackage: settings.agentPackage ?? {
-        name: '@claw-cloud/agent',
-        version: '0.0.0',
-        integrity: `sha512-${'A'.repeat(86)}==`,
-      },
-    });
+    return previewUserData(provider, { publicUrl: deps.publicUrl, provisioning: settings });
   }
 
   /** Runs the jobs; a worker killed mid-step is safe: the next run of the job resumes the step. */
