@@ -8,10 +8,15 @@ import type { Fault } from './fake-server.ts';
 
 export type AwsFaultProxy = {
   url: string;
-  /** Queues a fault for the next requests of this action (`RunInstances`); faults apply in the order injected. */
+  /**
+   * Queues a fault for the next requests of this action (`RunInstances`, never its DryRun); faults apply in
+   * the order injected.
+   */
   inject(action: string, fault: Fault): void;
-  /** When each request of this action arrived (ms since the epoch), faulted ones included. */
+  /** When each request of this action arrived (ms since the epoch), faulted ones included, DryRuns not. */
   arrivals(action: string): number[];
+  /** The parameters of each request of this action, in order: what our code sent, and nothing a test planted. */
+  sent(action: string): Array<Record<string, string>>;
   stop(): Promise<void>;
 };
 
@@ -20,7 +25,7 @@ const errorXml = (code: string, message: string) =>
 
 export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProxy> {
   const faults = new Map<string, Array<Fault & { times: number }>>();
-  const seen: Array<{ action: string; at: number }> = [];
+  const seen: Array<{ action: string; at: number; params: Record<string, string> }> = [];
 
   const takeFault = (action: string): Fault | undefined => {
     const queue = faults.get(action);
@@ -36,8 +41,11 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '';
-      seen.push({ action, at: Date.now() });
+      const params = new URLSearchParams(body.toString('utf8'));
+      // A DryRun only checks permissions (the connection's verification) and makes nothing: it is logged
+      // under its own name, so it is neither counted nor faulted as the action itself.
+      const action = `${params.get('Action') ?? ''}${params.get('DryRun') === 'true' ? ' (DryRun)' : ''}`;
+      seen.push({ action, at: Date.now(), params: Object.fromEntries(params) });
       const fault = takeFault(action);
       if (fault?.kind === 'status') {
         const [code, message] =
@@ -93,6 +101,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
       faults.set(action, queue);
     },
     arrivals: (action) => seen.filter((s) => s.action === action).map((s) => s.at),
+    sent: (action) => seen.filter((s) => s.action === action).map((s) => ({ ...s.params })),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

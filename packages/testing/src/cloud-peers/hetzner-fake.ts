@@ -40,6 +40,8 @@ export type FakeHetznerFirewall = {
 export type HetznerFake = SpecCheckedFake & {
   /** Plants a running server as if someone else had made it (not through our API calls). */
   addServer(init: { name: string; labels?: Record<string, string> }): number;
+  /** Plants a firewall (no rules, applied to nothing) as if someone else had made it. */
+  addFirewall(init: { name: string; labels?: Record<string, string> }): number;
   servers: Map<number, FakeHetznerServer>;
   firewalls: Map<number, FakeHetznerFirewall>;
 };
@@ -415,5 +417,10 @@ export async function startHetznerFake(options: {
     });
     return id;
   };
-  return { ...fake, addServer, servers, firewalls };
+  const addFirewall = (init: { name: string; labels?: Record<string, string> }): number => {
+    const id = nextId++;
+    firewalls.set(id, { id, name: init.name, labels: init.labels ?? {}, rules: [] });
+    return id;
+  };
+  return { ...fake, addServer, addFirewall, servers, firewalls };
 }

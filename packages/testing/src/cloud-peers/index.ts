@@ -36,6 +36,7 @@ export {
   emulatedProviders,
   emulatorAvailability,
   startEmulatedCloud,
+  type AccountVm,
   type EmulatedCloud,
   type EmulatedProvider,
   type EmulatedVm,

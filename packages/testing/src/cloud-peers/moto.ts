@@ -12,6 +12,12 @@ export type MotoOptions = {
    * connect to); a workflow test points it at a local agent, like the DigitalOcean and Hetzner fakes.
    */
   publicIpv4?: string;
+  /**
+   * Sets every instance's LaunchTime back by this much, as the DigitalOcean and Hetzner fakes stamp every
+   * VM hours old: the reconciler never deletes a VM younger than its grace period, so a VM a test plants
+   * must look old enough to judge. Order is kept (each launch moves back by the same amount).
+   */
+  launchAgeMs?: number;
 };
 
 export type MotoPeer = {
@@ -36,14 +42,23 @@ const STRICT_EC2_ENV = {
 };
 
 // moto 5.2.1 draws every auto-assigned public address (on launch and again on each start, as EC2 does) from
-// `random_public_ip` in one place, elastic_network_interfaces.py; the first argument replaces it.
-const fixedPublicIp = [
-  'import sys',
+// `random_public_ip` in one place, elastic_network_interfaces.py, and stamps LaunchTime once, in
+// `Instance.__init__` (instances.py); the first argument (JSON settings) replaces either.
+const patchedMoto = [
+  'import datetime, json, sys',
   'import moto.ec2.models.elastic_network_interfaces as eni',
+  'import moto.ec2.models.instances as instances',
   'from moto.server import main',
-  'address = sys.argv.pop(1)',
-  "assert callable(eni.random_public_ip), 'moto no longer assigns addresses here'",
-  'eni.random_public_ip = lambda: address',
+  'settings = json.loads(sys.argv.pop(1))',
+  "if 'publicIpv4' in settings:",
+  "    assert callable(eni.random_public_ip), 'moto no longer assigns addresses here'",
+  "    eni.random_public_ip = lambda: settings['publicIpv4']",
+  "if 'launchAgeMs' in settings:",
+  '    launch = instances.Instance.__init__',
+  '    def launch_backdated(self, *args, **kwargs):',
+  '        launch(self, *args, **kwargs)',
+  "        self.launch_time -= datetime.timedelta(milliseconds=settings['launchAgeMs'])",
+  '    instances.Instance.__init__ = launch_backdated',
   'main(sys.argv[1:])',
 ].join('\n');
 
@@ -54,9 +69,11 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoPeer> {
 
   return withFreePort(async (port) => {
     const server = ['-H', '127.0.0.1', '-p', String(port)];
-    const args = options.publicIpv4
-      ? ['-c', fixedPublicIp, options.publicIpv4, ...server]
-      : ['-m', 'moto.server', ...server];
+    const { publicIpv4, launchAgeMs } = options;
+    const args =
+      publicIpv4 !== undefined || launchAgeMs !== undefined
+        ? ['-c', patchedMoto, JSON.stringify({ publicIpv4, launchAgeMs }), ...server]
+        : ['-m', 'moto.server', ...server];
     const peer = spawnPeer(python, args, { env: { ...process.env, ...STRICT_EC2_ENV } });
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady({
