@@ -2,6 +2,7 @@
 // time after a fresh password confirmation; one click closes it at once; what was done is read live from the
 // server's own log (SupportLogPanel).
 import { useCallback, useEffect, useState } from 'react';
+import { absoluteTime } from '../activity-format.ts';
 import { asApiError, type ApiError, type SupportGrant, type SupportState } from '../api.ts';
 import { FormError, SubmitButton, useSubmit } from '../components/form.tsx';
 import { useStepUp } from '../components/step-up.tsx';
@@ -211,7 +212,7 @@ function ActiveGrant({
             <span role="timer" aria-label="Time left">
               {countdown(end.getTime(), now)}
             </span>{' '}
-            (at {end.toLocaleString()})
+            (at {absoluteTime(grant.notAfter)})
           </dd>
         </div>
         <div>
@@ -244,7 +245,7 @@ function ActiveGrant({
 
 function PastGrant({ grant }: { grant: SupportGrant }) {
   if (grant.state === 'active') return null;
-  const at = new Date(grant.endedAt ?? grant.notAfter).toLocaleString();
+  const at = absoluteTime(grant.endedAt ?? grant.notAfter);
   return (
     <p className="notice" role="status">
       Support access is closed. {endings[grant.state]} ({at}).

@@ -75,7 +75,9 @@ export function SupportLogPanel({
         )}
       </div>
       <FormError error={error} fields={[]} />
-      {log && <Verification log={log} rewritten={rewritten} />}
+      {log && (log.verification.entries > 0 || !log.verification.ok) && (
+        <Verification log={log} rewritten={rewritten} />
+      )}
       {log && log.entries.length === 0 && <p>Nobody has been let in yet.</p>}
       {log && (
         <ol className="support-log">
@@ -110,7 +112,7 @@ function Verification({ log, rewritten }: { log: SupportLog; rewritten: boolean 
   }
   return (
     <p className="notice" role="status">
-      Chain verified: {verification.entries} entries, none altered.
+      Chain verified: {verification.entries} {verification.entries === 1 ? 'entry' : 'entries'}, none altered.
     </p>
   );
 }
