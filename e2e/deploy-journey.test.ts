@@ -15,6 +15,7 @@ import {
   emulatedProviders,
   emulatorAvailability,
   skipUnlessAvailable,
+  provisioningEnv,
   startEmulatedCloud,
   type EmulatedCloud,
   type EmulatedProvider,
@@ -95,15 +96,8 @@ async function startWorld(
   const port = await freePort();
   const stack = await startStack(
     {
-      ...cloud.env,
-      CLAW_PUBLIC_URL: 'https://claw.test',
+      ...provisioningEnv(cloud, new URL(agent.url).port),
       CLAW_ALLOWED_ORIGINS: `http://127.0.0.1:${port}`,
-      CLAW_AGENT_PACKAGE: '@claw-cloud/agent@0.1.0',
-      CLAW_AGENT_PACKAGE_INTEGRITY: `sha512-${'A'.repeat(86)}==`,
-      CLAW_EGRESS_ADDRESSES: '198.51.100.7',
-      CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
-      CLAW_PROVISIONED_AGENT_PORT: new URL(agent.url).port,
-      CLAW_PROVISION_POLL_MS: '100',
     },
     port,
   );

@@ -6,6 +6,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import {
   emulatorAvailability,
   skipUnlessAvailable,
+  provisioningEnv,
   startEmulatedCloud,
   type EmulatedCloud,
 } from '@claw/testing/cloud-peers';
@@ -21,13 +22,7 @@ before(async () => {
   skip = skipUnlessAvailable(...emulatorAvailability('digitalocean'));
   if (skip) return;
   cloud = await startEmulatedCloud('digitalocean');
-  t = await startTestPlane({
-    ...cloud.env,
-    CLAW_PUBLIC_URL: 'https://claw.test',
-    CLAW_AGENT_PACKAGE: '@claw-cloud/agent@0.1.0',
-    CLAW_AGENT_PACKAGE_INTEGRITY: `sha512-${'A'.repeat(86)}==`,
-    CLAW_EGRESS_ADDRESSES: '198.51.100.7',
-  });
+  t = await startTestPlane(provisioningEnv(cloud));
   user = await t.signUp();
   const added = await user.client.post('/api/credentials', cloud.connection('emulated'));
   assert.equal(added.status, 201, JSON.stringify(added.json));

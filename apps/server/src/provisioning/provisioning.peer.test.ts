@@ -10,6 +10,7 @@ import {
   emulatedProviders,
   emulatorAvailability,
   skipUnlessAvailable,
+  provisioningEnv,
   startEmulatedCloud,
   type EmulatedCloud,
   type EmulatedProvider,
@@ -43,16 +44,7 @@ function workflowSuite(provider: EmulatedProvider) {
     if (skip) return;
     cloud = await startEmulatedCloud(provider);
     agent = await startAgentProcess({ gatewayUrl, gatewayToken: 'unused-gateway-token' });
-    t = await startTestPlane({
-      ...cloud.env,
-      CLAW_PUBLIC_URL: 'https://claw.test',
-      CLAW_AGENT_PACKAGE: '@claw-cloud/agent@0.1.0',
-      CLAW_AGENT_PACKAGE_INTEGRITY: `sha512-${'A'.repeat(86)}==`,
-      CLAW_EGRESS_ADDRESSES: '198.51.100.7',
-      CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
-      CLAW_PROVISIONED_AGENT_PORT: new URL(agent.url).port,
-      CLAW_PROVISION_POLL_MS: '100',
-    });
+    t = await startTestPlane(provisioningEnv(cloud, new URL(agent.url).port));
     user = await t.signUp();
     await t.database.query(`update users set plan_id = 'pro' where id = $1`, [user.id]);
     const added = await user.client.post('/api/credentials', cloud.connection('emulated'));

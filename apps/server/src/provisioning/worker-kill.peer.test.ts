@@ -27,13 +27,14 @@ import {
   emulatedProviders,
   emulatorAvailability,
   skipUnlessAvailable,
+  provisioningEnv,
+  TEST_PUBLIC_URL,
   startEmulatedCloud,
   type EmulatedCloud,
   type EmulatedProvider,
 } from '@claw/testing/cloud-peers';
 
 const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
-const PUBLIC_URL = 'https://claw.test';
 // Each wait is bounded; a restart must not lean on pg-boss's heartbeat expiry (30 s + its 60 s supervisor).
 const STEP_MS = 30_000;
 
@@ -103,18 +104,11 @@ function workerKillSuite(provider: EmulatedProvider) {
     plane = spawn(process.execPath, [cli, 'start'], {
       env: {
         PATH: process.env.PATH ?? '',
-        ...cloud.env,
+        ...provisioningEnv(cloud, new URL(agent.url).port),
         CLAW_HOST: '127.0.0.1',
         CLAW_PORT: String(port),
         CLAW_DATA_DIR: dataDir,
         CLAW_LOG_LEVEL: 'info',
-        CLAW_PUBLIC_URL: PUBLIC_URL,
-        CLAW_AGENT_PACKAGE: '@claw-cloud/agent@0.1.0',
-        CLAW_AGENT_PACKAGE_INTEGRITY: `sha512-${'A'.repeat(86)}==`,
-        CLAW_EGRESS_ADDRESSES: '198.51.100.7',
-        CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
-        CLAW_PROVISIONED_AGENT_PORT: new URL(agent.url).port,
-        CLAW_PROVISION_POLL_MS: '100',
         CLAW_RECONCILE_MS: '2000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,7 +146,7 @@ function workerKillSuite(provider: EmulatedProvider) {
 
   /** A fresh user (the free plan allows one instance) with a connection to the emulated account. */
   async function newUser(): Promise<{ client: HttpClient; credentialId: string }> {
-    const client = createHttpClient(`http://127.0.0.1:${port}`, { origin: PUBLIC_URL });
+    const client = createHttpClient(`http://127.0.0.1:${port}`, { origin: TEST_PUBLIC_URL });
     const email = `kill-${randomUUID()}@example.com`;
     const signup = await client.post('/api/auth/signup', { email, password: 'correct horse battery staple' });
     assert.equal(signup.status, 201);

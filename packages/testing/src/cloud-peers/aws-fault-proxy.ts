@@ -4,7 +4,7 @@
 // codes"): throttling is 503 RequestLimitExceeded, without Retry-After.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Fault } from './fake-server.ts';
+import { createFaultQueue, type Fault } from './fake-server.ts';
 
 export type AwsFaultProxy = {
   url: string;
@@ -24,17 +24,8 @@ const errorXml = (code: string, message: string) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>00000000-0000-4000-8000-000000000000</RequestID></Response>`;
 
 export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProxy> {
-  const faults = new Map<string, Array<Fault & { times: number }>>();
+  const faults = createFaultQueue();
   const seen: Array<{ action: string; at: number; params: Record<string, string> }> = [];
-
-  const takeFault = (action: string): Fault | undefined => {
-    const queue = faults.get(action);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    fault.times -= 1;
-    if (fault.times <= 0) queue.shift();
-    return fault;
-  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,7 +37,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
       // under its own name, so it is neither counted nor faulted as the action itself.
       const action = `${params.get('Action') ?? ''}${params.get('DryRun') === 'true' ? ' (DryRun)' : ''}`;
       seen.push({ action, at: Date.now(), params: Object.fromEntries(params) });
-      const fault = takeFault(action);
+      const fault = faults.take(action);
       if (fault?.kind === 'status') {
         const [code, message] =
           fault.status === 429
@@ -96,9 +87,7 @@ export async function startAwsFaultProxy(upstream: string): Promise<AwsFaultProx
   return {
     url: `http://127.0.0.1:${port}`,
     inject(action, fault) {
-      const queue = faults.get(action) ?? [];
-      queue.push({ ...fault, times: fault.times ?? 1 });
-      faults.set(action, queue);
+      faults.add(action, fault);
     },
     arrivals: (action) => seen.filter((s) => s.action === action).map((s) => s.at),
     sent: (action) => seen.filter((s) => s.action === action).map((s) => ({ ...s.params })),

@@ -84,6 +84,27 @@ export type EmulatedCloud = {
 const LOOPBACK = '127.0.0.1';
 
 /** What must be installed for this provider's emulator (see `skipUnlessAvailable`). */
+/** The https origin a deploying control plane calls itself in tests (new servers call back to it). */
+export const TEST_PUBLIC_URL = 'https://claw.test';
+
+/**
+ * A control plane's settings for deploying on this emulator in a test: the emulator's endpoint, a public
+ * origin, a (never installed) agent package pin, a documentation-range egress address, and the agent the
+ * "new server" is played by, on loopback (`agentPort`), polled quickly.
+ */
+export function provisioningEnv(cloud: EmulatedCloud, agentPort?: string): Record<string, string> {
+  return {
+    ...cloud.env,
+    CLAW_PUBLIC_URL: TEST_PUBLIC_URL,
+    CLAW_AGENT_PACKAGE: '@claw-cloud/agent@0.1.0',
+    CLAW_AGENT_PACKAGE_INTEGRITY: `sha512-${'A'.repeat(86)}==`,
+    CLAW_EGRESS_ADDRESSES: '198.51.100.7',
+    CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
+    ...(agentPort ? { CLAW_PROVISIONED_AGENT_PORT: agentPort } : {}),
+    CLAW_PROVISION_POLL_MS: '100',
+  };
+}
+
 export function emulatorAvailability(provider: EmulatedProvider): Availability[] {
   if (provider === 'aws') return [locateMoto()];
   return [locateSpec(provider), locatePrism()];

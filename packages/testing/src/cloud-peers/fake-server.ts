@@ -40,6 +40,27 @@ export type Fault =
 
 export type FaultTarget = `${Route['method']} ${string}`;
 
+/** Faults queued per target (a route, an API action), applied in the order injected, each `times` times. */
+export function createFaultQueue() {
+  const faults = new Map<string, Array<Fault & { times: number }>>();
+  return {
+    add(target: string, fault: Fault): void {
+      const queue = faults.get(target) ?? [];
+      queue.push({ ...fault, times: fault.times ?? 1 });
+      faults.set(target, queue);
+    },
+    /** The fault for this request, if one is queued for its target. */
+    take(target: string): Fault | undefined {
+      const queue = faults.get(target);
+      const fault = queue?.[0];
+      if (!queue || !fault) return undefined;
+      fault.times -= 1;
+      if (fault.times <= 0) queue.shift();
+      return fault;
+    },
+  };
+}
+
 export type FakeServerOptions = {
   routes: readonly Route[];
   /** The provider's error response for a status (body and required headers, shaped as its spec says). */
@@ -59,16 +80,7 @@ const MAX_BODY_BYTES = 1 << 20;
 export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
   const routes = options.routes.map((route) => ({ route, regex: templateRegex(route.path) }));
   const log: LoggedRequest[] = [];
-  const faults = new Map<string, Array<Required<Pick<Fault, 'times'>> & Fault>>();
-
-  const takeFault = (key: string): Fault | undefined => {
-    const queue = faults.get(key);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    fault.times -= 1;
-    if (fault.times <= 0) queue.shift();
-    return fault;
-  };
+  const faults = createFaultQueue();
 
   const server = http.createServer((req, res) => {
     readBody(req)
@@ -94,7 +106,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       return;
     }
     const key = `${method} ${match.route.path}`;
-    const fault = takeFault(key);
+    const fault = faults.take(key);
     if (fault?.kind === 'status') {
       const answer = options.errorResponse(
         fault.status,
@@ -135,9 +147,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       if (!options.routes.some((r) => `${r.method} ${r.path}` === target)) {
         throw new Error(`fake has no route ${target}`);
       }
-      const queue = faults.get(target) ?? [];
-      queue.push({ ...fault, times: fault.times ?? 1 });
-      faults.set(target, queue);
+      faults.add(target, fault);
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -35,7 +35,9 @@ export { startAwsFaultProxy, type AwsFaultProxy } from './aws-fault-proxy.ts';
 export {
   emulatedProviders,
   emulatorAvailability,
+  provisioningEnv,
   startEmulatedCloud,
+  TEST_PUBLIC_URL,
   type AccountVm,
   type EmulatedCloud,
   type EmulatedProvider,
