@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@claw/logger';
-import { createHttpClient, createTestDatabase } from '@claw/testing';
+import { createHttpClient, createTestDatabase, type AgentProcess, type HttpClient } from '@claw/testing';
 import { startControlPlane } from './control-plane.ts';
 
 /** A control plane on port 0 over a fresh test database, with its log lines captured. */
@@ -43,3 +43,29 @@ export async function startTestPlane(env: Record<string, string> = {}) {
 }
 
 export type TestPlane = Awaited<ReturnType<typeof startTestPlane>>;
+
+/** `POST /api/instances/adopt` with the three lines the agent printed at its first start (plus overrides). */
+export function adoptAgent(
+  client: HttpClient,
+  agent: Pick<AgentProcess, 'url' | 'fingerprint' | 'registrationCode'>,
+  overrides: Record<string, string> = {},
+) {
+  return client.post('/api/instances/adopt', {
+    name: 'home',
+    agentUrl: agent.url,
+    fingerprint: agent.fingerprint,
+    registrationCode: agent.registrationCode,
+    ...overrides,
+  });
+}
+
+/** Adopts the agent and returns the new instance's id (the adoption must succeed). */
+export async function adoptedInstance(
+  client: HttpClient,
+  agent: AgentProcess,
+  name = 'home',
+): Promise<string> {
+  const adopted = await adoptAgent(client, agent, { name });
+  if (adopted.status !== 201) throw new Error(`adoption failed: ${JSON.stringify(adopted.json)}`);
+  return adopted.json.instance.id as string;
+}

@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startAgentProcess, startFloodGateway, type AgentProcess, type FloodGateway } from '@claw/testing';
-import { startTestPlane, type TestPlane } from '../test-support.ts';
+import { adoptedInstance, startTestPlane, type TestPlane } from '../test-support.ts';
 import { openChat, upgradeStatus } from './chat-test-client.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,19 +31,13 @@ async function rig(env: Record<string, string>) {
     () => t.close(),
   );
   const user = await t.signUp();
-  const adopted = await user.client.post('/api/instances/adopt', {
-    name: 'flood',
-    agentUrl: agent.url,
-    fingerprint: agent.fingerprint,
-    registrationCode: agent.registrationCode,
-  });
-  assert.equal(adopted.status, 201, JSON.stringify(adopted.json));
+  const instanceId = await adoptedInstance(user.client, agent, 'flood');
   const open = async () => {
-    const chat = await openChat(t.plane.url, user.client, adopted.json.instance.id);
+    const chat = await openChat(t.plane.url, user.client, instanceId);
     await chat.gateway.hello;
     return chat;
   };
-  return { t, user, gateway, agent, instanceId: adopted.json.instance.id as string, open };
+  return { t, user, gateway, agent, instanceId: instanceId as string, open };
 }
 
 const waitFor = async (check: () => boolean, ms: number) => {

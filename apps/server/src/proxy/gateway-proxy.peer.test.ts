@@ -7,7 +7,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { dumpDatabase, startAgentProcess, type AgentProcess } from '@claw/testing';
 import { startOpenClawPeer, type OpenClawPeer } from '@claw/testing/openclaw-peer';
 import { fetchPeerCertificate } from '../instances/agent-tls.ts';
-import { startTestPlane, type TestPlane } from '../test-support.ts';
+import { adoptAgent, startTestPlane, type TestPlane } from '../test-support.ts';
 import { chatTurn, openChat, upgradeStatus } from './chat-test-client.ts';
 
 const canary = `CANARY-${crypto.randomUUID()}`;
@@ -53,20 +53,11 @@ function needsPeer(ctx: TestContext): boolean {
   return false;
 }
 
-const adopt = (client: typeof alice.client, a: AgentProcess, overrides: Record<string, string> = {}) =>
-  client.post('/api/instances/adopt', {
-    name: 'home',
-    agentUrl: a.url,
-    fingerprint: a.fingerprint,
-    registrationCode: a.registrationCode,
-    ...overrides,
-  });
-
 describe('adopting an existing server', () => {
   test('a fingerprint that does not match the certificate is refused before anything is sent', async (ctx) => {
     if (!needsPeer(ctx)) return;
     const wrong = '00:'.repeat(31) + '00';
-    const response = await adopt(alice.client, agent, { fingerprint: wrong });
+    const response = await adoptAgent(alice.client, agent, { fingerprint: wrong });
     assert.equal(response.status, 400);
     assert.equal(response.json.error.code, 'instance.fingerprint_mismatch');
     assert.doesNotMatch(agent.output(), /agent\.registered/);
@@ -74,7 +65,7 @@ describe('adopting an existing server', () => {
 
   test('the right details adopt it; it is ready and reports its versions', async (ctx) => {
     if (!needsPeer(ctx)) return;
-    const response = await adopt(alice.client, agent, {
+    const response = await adoptAgent(alice.client, agent, {
       fingerprint: agent.fingerprint.toLowerCase().replaceAll(':', ''),
     });
     assert.equal(response.status, 201, JSON.stringify(response.json));
@@ -88,7 +79,7 @@ describe('adopting an existing server', () => {
 
   test('the one-time code cannot be used twice', async (ctx) => {
     if (!needsPeer(ctx)) return;
-    const response = await adopt(alice.client, agent);
+    const response = await adoptAgent(alice.client, agent);
     assert.equal(response.status, 400);
     assert.equal(response.json.error.code, 'instance.registration_refused');
   });
@@ -230,7 +221,7 @@ describe('limits and failures', () => {
     if (!needsPeer(ctx) || !peer) return;
     const second = await startAgentProcess({ gatewayUrl: peer.gatewayUrl, gatewayToken: peer.token });
     extraAgents.push(second);
-    const adopted = await adopt(alice.client, second, { name: 'second' });
+    const adopted = await adoptAgent(alice.client, second, { name: 'second' });
     assert.equal(adopted.status, 201, JSON.stringify(adopted.json));
     const chat = await openChat(t.plane.url, alice.client, adopted.json.instance.id);
     await chat.gateway.hello;

@@ -20,7 +20,7 @@ import { pinnedTls } from '../instances/agent-tls.ts';
 import { createInstanceService, type InstanceService } from '../instances/instance-service.ts';
 import { createUserKeys } from '../keys/user-keys.ts';
 import { openMasterKeys } from '../master-keys.ts';
-import { startTestPlane, type TestPlane } from '../test-support.ts';
+import { adoptedInstance, startTestPlane, type TestPlane } from '../test-support.ts';
 import { openTunnelTo, pipeTunnel, signSupportKey } from './support-cli.ts';
 import { openSupportTunnel } from './support-tunnel.ts';
 
@@ -111,14 +111,7 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
     t = await startTestPlane({ CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true' });
     const owner = await t.signUp();
     userId = owner.id;
-    const adopted = await owner.client.post('/api/instances/adopt', {
-      name: 'supported',
-      agentUrl: agent.url,
-      fingerprint: agent.fingerprint,
-      registrationCode: agent.registrationCode,
-    });
-    assert.equal(adopted.status, 201, JSON.stringify(adopted.json));
-    instanceId = adopted.json.instance.id;
+    instanceId = await adoptedInstance(owner.client, agent, 'supported');
     const { keyRing } = await openMasterKeys(t.plane.config, {});
     instances = createInstanceService({
       db: t.database.db,

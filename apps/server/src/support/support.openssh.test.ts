@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { opensshUnavailable, type OpenSshFixture } from '@claw/agent/testing/openssh-fixture';
 import { startSupportedAgent } from '@claw/agent/testing/support-agent-env';
 import { dumpDatabase, type AgentProcess } from '@claw/testing';
-import { startTestPlane, type TestPlane } from '../test-support.ts';
+import { adoptedInstance, startTestPlane, type TestPlane } from '../test-support.ts';
 
 const unavailable = opensshUnavailable();
 if (unavailable !== undefined && process.env.CI === 'true') throw new Error(`CI=true: ${unavailable}`);
@@ -30,14 +30,7 @@ before(async () => {
     CLAW_AGENT_ALLOW_PRIVATE_NETWORKS: 'true',
   });
   owner = await t.signUp();
-  const adopted = await owner.client.post('/api/instances/adopt', {
-    name: 'mine',
-    agentUrl: agent.url,
-    fingerprint: agent.fingerprint,
-    registrationCode: agent.registrationCode,
-  });
-  assert.equal(adopted.status, 201, JSON.stringify(adopted.json));
-  instanceId = adopted.json.instance.id;
+  instanceId = await adoptedInstance(owner.client, agent, 'mine');
 });
 
 after(async () => {
