@@ -12,7 +12,7 @@ import { createInstanceService } from './instances/instance-service.ts';
 import { createUserKeys } from './keys/user-keys.ts';
 import { openMasterKeys } from './master-keys.ts';
 import { previewUserData } from './provisioning/user-data-preview.ts';
-import { openTunnelTo, pipeTunnel, signSupportKey } from './support/support-cli.ts';
+import { openTunnelTo, pipeTunnel, signSupportKey, type SupportDeps } from './support/support-cli.ts';
 
 const usage = `Usage: claw-cloud <command>
 
@@ -30,7 +30,9 @@ Commands:
                         grant is active (docs/support-tunnel.md)
   support sign --instance <id> --ca-key <path> --key <engineer.pub> [--out <path>] [--identity <name>]
                         sign the engineer's key with the support CA for the active grant's principal, valid
-                        until the grant ends (the CA key is the support team's; it is not configured here)
+                        until the grant ends (the CA key is the support team's; it is not configured here),
+                        and write <instance-id>.known_hosts beside the certificate with sshd's host keys,
+                        fetched from the instance's agent over its pinned TLS
   help                  show this help
 
 Configuration comes from the environment; see README.md. The support commands need the same database
@@ -127,25 +129,27 @@ async function renderCloudInit(): Promise<void> {
   process.stdout.write(previewUserData(provider, loadConfig(process.env)));
 }
 
+/** The database and the key ring, which decrypts the instance credential the agent's support routes need. */
+async function withSupportDeps<T>(run: (deps: SupportDeps) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env);
+  const { keyRing } = await openMasterKeys(config, process.env);
+  return withDatabase((database) =>
+    run({
+      db: database.db,
+      instances: createInstanceService({
+        db: database.db,
+        userKeys: createUserKeys({ db: database.db, keys: keyRing }),
+        allowPrivateNetworks: config.agentAllowPrivateNetworks,
+      }),
+      now: () => new Date(),
+    }),
+  );
+}
+
 async function support(action: string | undefined, instanceId: string | undefined): Promise<void> {
   if (action === 'connect' && instanceId) {
-    const config = loadConfig(process.env);
-    const { keyRing } = await openMasterKeys(config, process.env);
     // The database is needed only to open the tunnel, not for the hours it may stay open.
-    const tunnel = await withDatabase((database) =>
-      openTunnelTo(
-        {
-          db: database.db,
-          instances: createInstanceService({
-            db: database.db,
-            userKeys: createUserKeys({ db: database.db, keys: keyRing }),
-            allowPrivateNetworks: config.agentAllowPrivateNetworks,
-          }),
-          now: () => new Date(),
-        },
-        instanceId,
-      ),
-    );
+    const tunnel = await withSupportDeps((deps) => openTunnelTo(deps, instanceId));
     // stdout is ssh's connection: nothing else may be written to it.
     await pipeTunnel(tunnel, { input: process.stdin, output: process.stdout });
     // stdin may still be open (ssh closes it last); the tunnel is what this command was for.
@@ -153,21 +157,20 @@ async function support(action: string | undefined, instanceId: string | undefine
   }
   const { instance, 'ca-key': caKey, key: publicKey, out, identity } = values;
   if (action === 'sign' && instance && caKey && publicKey) {
-    const signed = await withDatabase((database) =>
-      signSupportKey(
-        { db: database.db, now: () => new Date() },
-        {
-          instanceId: instance,
-          caKey,
-          publicKey,
-          identity: identity ?? userInfo().username,
-          ...(out ? { out } : {}),
-        },
-      ),
+    const signed = await withSupportDeps((deps) =>
+      signSupportKey(deps, {
+        instanceId: instance,
+        caKey,
+        publicKey,
+        identity: identity ?? userInfo().username,
+        ...(out ? { out } : {}),
+      }),
     );
     process.stdout.write(
       `${signed.certificate}: principal ${signed.grant.principal}, valid ${signed.validity}\n` +
+        `${signed.knownHosts}: sshd's host keys as '${instance}'\n` +
         `ssh -i <your private key> -o CertificateFile=${signed.certificate} ` +
+        `-o HostKeyAlias=${instance} -o UserKnownHostsFile=${signed.knownHosts} -o StrictHostKeyChecking=yes ` +
         `-o ProxyCommand='claw-cloud support connect ${instance}' claw-support@${instance}\n`,
     );
     return;

@@ -21,7 +21,7 @@ function reader(buf: Buffer) {
   };
 }
 
-/** Key types a support CA may use (ssh-keygen(1) -t); DSA is gone from OpenSSH. */
+/** Key types of a support CA or an sshd host key (ssh-keygen(1) -t); DSA is gone from OpenSSH. */
 const CA_KEY_TYPES = new Set([
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',

@@ -3,11 +3,13 @@ export type SupportErrorCode =
   | 'invalid_request'
   | 'not_found'
   | 'grant_active'
+  | 'no_active_grant'
   | 'support_user_missing'
   | 'sudo_unavailable'
   | 'sshd_config_invalid'
   | 'sshd_reload_timeout'
-  | 'sessions_survived';
+  | 'sessions_survived'
+  | 'host_keys_unavailable';
 
 export class SupportError extends Error {
   override name = 'SupportError';

@@ -3,6 +3,7 @@
 //   GET    /support/grants        -> 200 {grant: {...} | null, liveSessions}
 //   DELETE /support/grants/{id}   -> 200 {grantId, sessionsEnded, processesKilled, killMs}
 //   GET    /support/log?from=&limit= -> 200 {entries, verification}
+//   GET    /support/host-keys     -> 200 {hostKeys: ['<type> <base64>', …]} during a grant, 409 otherwise
 //   GET    /support/tunnel        -> 426 unless it is an upgrade (those are answered by support-tunnel.ts)
 // The log holds terminal content: it goes into this response only, never into the agent's log lines.
 import type http from 'node:http';
@@ -19,11 +20,13 @@ const STATUS: Record<SupportErrorCode, number> = {
   invalid_request: 400,
   not_found: 404,
   grant_active: 409,
+  no_active_grant: 409,
   support_user_missing: 503,
   sudo_unavailable: 503,
   sshd_config_invalid: 500,
   sshd_reload_timeout: 500,
   sessions_survived: 500,
+  host_keys_unavailable: 500,
 };
 
 function integerParam(url: URL, name: string, fallback: number, max: number): number {
@@ -66,6 +69,8 @@ export function createSupportRoutes(support: Support) {
         const limit = integerParam(url, 'limit', LOG_PAGE.default, LOG_PAGE.max);
         return sendJson(res, 200, support.readLog(from, limit));
       }
+      case 'GET /support/host-keys':
+        return sendJson(res, 200, { hostKeys: await support.hostKeys() });
       case `GET ${TUNNEL_PATH}`:
         // RFC 9110 §15.5.22: 426 names the protocol to upgrade to.
         res.setHeader('upgrade', TUNNEL_PROTOCOL);

@@ -13,6 +13,7 @@ import type { Grant, GrantRequest } from './grant.ts';
 import { newGrant } from './grant.ts';
 import { createRecorderSink } from './recorder-sink.ts';
 import { killSessions, uidOf } from './session-killer.ts';
+import { sshdHostKeys } from './sshd-host-keys.ts';
 import { createSshdTrust } from './sshd-trust.ts';
 import type { SupportConfig } from './support-config.ts';
 import { SupportError } from './support-error.ts';
@@ -184,6 +185,12 @@ export async function createSupport(deps: {
         grant: current(),
         liveSessions: sink.live(),
       })),
+    /** sshd's host public keys, during a grant only: like the tunnel they are for, they exist for it alone. */
+    hostKeys: () =>
+      serial(async () => {
+        if (current() === undefined) throw new SupportError('no_active_grant');
+        return sshdHostKeys(config);
+      }),
     /** Opens the SSH tunnel of an authenticated upgrade request, if a grant is active (support-tunnel.ts). */
     acceptTunnel: tunnels.accept,
     /** Entries with seq >= `from` (at most `limit`), and the verification of the whole chain. */

@@ -230,6 +230,11 @@ describe(
           json: { grant: null, liveSessions: 0 },
         });
         assert.equal((await api('DELETE', `/support/grants/${crypto.randomUUID()}`)).status, 404);
+        assert.equal((await api('GET', '/support/host-keys', undefined, false)).status, 401);
+        assert.deepEqual(await api('GET', '/support/host-keys'), {
+          status: 409,
+          json: { error: { code: 'no_active_grant' } },
+        });
       },
     );
 
@@ -409,8 +414,21 @@ describe(
         skipIfUnavailable(t);
         const granted = await grant(120);
         const certificate = certificateFor(granted);
+        // sshd's host keys, as the control plane gets them for the engineer's known_hosts: public lines only.
+        const hostKeys = await api('GET', '/support/host-keys');
+        assert.deepEqual(hostKeys, { status: 200, json: { hostKeys: [ssh.hostPublicKey()] } });
+        assert.doesNotMatch(JSON.stringify(hostKeys.json), /PRIVATE KEY/);
+        const knownHosts = { file: path.join(ssh.root, 'keys', 'agent-known-hosts'), alias: 'instance-x' };
+        const lines = (hostKeys.json.hostKeys as string[]).map((key) => `instance-x ${key}\n`);
+        fs.writeFileSync(knownHosts.file, lines.join(''));
         const connectionsBefore = sshdConnections();
-        const ran = await ssh.exec(certificate, `echo tunnel-${CANARY}; id -un`, ssh.user, viaTunnel());
+        const ran = await ssh.exec(
+          certificate,
+          `echo tunnel-${CANARY}; id -un`,
+          ssh.user,
+          viaTunnel(),
+          knownHosts,
+        );
         assert.equal(ran.code, 0, ran.stderr);
         assert.equal(ran.stdout, `tunnel-${CANARY}\n${ssh.user}\n`);
         assert.equal(sshdConnections(), connectionsBefore + 1);

@@ -34,6 +34,9 @@ async function freePort(): Promise<number> {
 
 export type SshResult = { code: number | null; stdout: string; stderr: string };
 
+/** A known_hosts file and the name ssh looks sshd's key up by in it (ssh_config(5) HostKeyAlias). */
+export type KnownHosts = { file: string; alias: string };
+
 export type LiveSession = {
   output(): string;
   waitFor(pattern: RegExp): Promise<void>;
@@ -152,19 +155,27 @@ export async function startOpenSshFixture() {
 
   /**
    * `proxyCommand`: reach sshd through it (ssh_config(5) ProxyCommand) instead of connecting directly. The
-   * host name then does not resolve and the port is closed, so a login can only have come through the proxy;
-   * HostKeyAlias keeps the host key check against sshd's key.
+   * host name then does not resolve and the port is closed, so a login can only have come through the proxy.
+   * sshd's key is checked strictly (never trusted on first use) against `knownHosts`, by default the fixture's
+   * own file with sshd's key under `[127.0.0.1]:<port>`.
    */
-  function sshArgs(certificate: string, login: string, proxyCommand?: string): string[] {
-    const target = proxyCommand
-      ? ['-p', '9', '-o', `ProxyCommand=${proxyCommand}`, '-o', `HostKeyAlias=[127.0.0.1]:${port}`]
-      : ['-p', String(port)];
+  function sshArgs(
+    certificate: string,
+    login: string,
+    proxyCommand?: string,
+    knownHosts: KnownHosts = { file: path.join(root, 'known_hosts'), alias: `[127.0.0.1]:${port}` },
+  ): string[] {
+    const target = proxyCommand ? ['-p', '9', '-o', `ProxyCommand=${proxyCommand}`] : ['-p', String(port)];
     return [
       '-F',
       'none',
       ...target,
       '-o',
-      `UserKnownHostsFile=${path.join(root, 'known_hosts')}`,
+      `HostKeyAlias=${knownHosts.alias}`,
+      '-o',
+      `UserKnownHostsFile=${knownHosts.file}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
       '-o',
       'StrictHostKeyChecking=yes',
       '-o',
@@ -189,8 +200,9 @@ export async function startOpenSshFixture() {
     command: string,
     login = user,
     proxyCommand?: string,
+    knownHosts?: KnownHosts,
   ): Promise<SshResult> {
-    const child = spawn('ssh', [...sshArgs(certificate, login, proxyCommand), command], {
+    const child = spawn('ssh', [...sshArgs(certificate, login, proxyCommand, knownHosts), command], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -276,6 +288,8 @@ export async function startOpenSshFixture() {
     sshdLog: () => sshdLog,
     stop,
     caPublicKey: () => fs.readFileSync(`${keys.supportCa}.pub`, 'utf8').trim(),
+    /** sshd's host key as `type base64`, without the comment. */
+    hostPublicKey: () => fs.readFileSync(`${hostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' '),
   };
 }
 

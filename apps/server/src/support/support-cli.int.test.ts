@@ -1,11 +1,12 @@
 // The support team's commands against a real agent process with support enabled and a REAL sshd (the agent's
-// openssh fixture, as root): `support sign` signs for the active grant only, and `support connect` carries an
-// ssh login through the agent's tunnel. Grants are opened on the agent directly and recorded in
-// support_grants by the test, as the support service does. Without root/OpenSSH it skips (CI=true: fails).
+// openssh fixture, as root): `support sign` signs for the active grant only and writes sshd's host keys into
+// a known_hosts file, and `support connect` carries an ssh login through the agent's tunnel that checks sshd's
+// key strictly against that file. Grants are opened on the agent directly and recorded in support_grants by
+// the test, as the support service does. Without root/OpenSSH it skips (CI=true: fails).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -89,7 +90,7 @@ async function grant(durationSeconds: number) {
 
 function sign(out: string) {
   return signSupportKey(
-    { db: t.database.db, now },
+    { db: t.database.db, instances, now },
     {
       instanceId,
       caKey: ssh.keys.supportCa,
@@ -157,7 +158,7 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
     await assert.rejects(sign(out), /No support grant is active/);
     await assert.rejects(
       signSupportKey(
-        { db: t.database.db, now },
+        { db: t.database.db, instances, now },
         {
           instanceId: 'not-a-uuid',
           caKey: ssh.keys.supportCa,
@@ -176,6 +177,11 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
     assert.match(listed, new RegExp(`Key ID: "alice@support grant ${granted.grantId}"`));
     assert.match(listed, new RegExp(`Valid: from \\S+ to ${granted.notAfter.replace(/\.000Z$/, '')}\\n`));
     assert.match(listed, /Signing CA: ED25519/);
+    // Beside it, sshd's host key as the agent handed it out, under the instance id (ssh's HostKeyAlias).
+    assert.equal(signed.knownHosts, join(work, `${instanceId}.known_hosts`));
+    const knownHosts = readFileSync(signed.knownHosts, 'utf8');
+    assert.equal(knownHosts, `${instanceId} ${ssh.hostPublicKey()}\n`);
+    assert.doesNotMatch(knownHosts, /PRIVATE KEY/);
 
     // The certificate opens a session (directly to sshd here; through the tunnel below).
     const ran = await ssh.exec(out, `echo signed-${canary}`);
@@ -186,11 +192,31 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
 
   test('connect carries ssh through the tunnel while the grant is active, and ends with it', async () => {
     const granted = await grant(600);
-    const certificate = (await sign(join(work, 'connect-cert.pub'))).certificate;
-    const ran = await ssh.exec(certificate, `echo connect-${canary}; id -un`, ssh.user, proxyCommand);
+    const signed = await sign(join(work, 'connect-cert.pub'));
+    const { certificate } = signed;
+    // ssh checks sshd's key strictly against the known_hosts that sign wrote: no trust on first use.
+    const knownHosts = { file: signed.knownHosts, alias: instanceId };
+    const ran = await ssh.exec(
+      certificate,
+      `echo connect-${canary}; id -un`,
+      ssh.user,
+      proxyCommand,
+      knownHosts,
+    );
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stdout, `connect-${canary}\n${ssh.user}\n`);
     assert.match(agent.output(), /"event":"support\.tunnel_opened"/);
+
+    // Another key under the instance id (a server that is not this instance's sshd), or none: ssh refuses.
+    const otherKey = readFileSync(`${ssh.keys.engineer}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    const wrong = { file: join(work, 'wrong.known_hosts'), alias: instanceId };
+    for (const content of [`${instanceId} ${otherKey}\n`, '']) {
+      writeFileSync(wrong.file, content);
+      const refused = await ssh.exec(certificate, `echo refused-${canary}`, ssh.user, proxyCommand, wrong);
+      assert.equal(refused.code, 255, refused.stderr);
+      assert.match(refused.stderr, /Host key verification failed/);
+      assert.equal(refused.stdout, '');
+    }
 
     const session = ssh.open(certificate, proxyCommand);
     session.write(`echo "$((6*7))-via-cli"\n`);
@@ -205,6 +231,10 @@ describe('support CLI', { skip: unavailable && `OpenSSH fixture unavailable: ${u
       openTunnelTo({ db: t.database.db, instances, now }, instanceId),
       /No support grant is active on this instance: the user has to grant access first/,
     );
+    // So does sign, which asks the agent for sshd's keys: no certificate for a grant the agent has ended.
+    const late = join(work, 'late-cert.pub');
+    await assert.rejects(sign(late), /No support grant is active on this instance: the user has to grant/);
+    assert.ok(!existsSync(late));
     assert.doesNotMatch(agent.output(), new RegExp(canary));
   });
 

@@ -17,7 +17,8 @@ export type SupportTunnel = {
 const tunnelProtocol = 'claw-support-ssh';
 const openTimeoutMs = 15_000;
 
-// The agent's refusals (apps/agent/src/support/support-tunnel.ts), in words for the support engineer.
+// The agent's refusals of the tunnel (apps/agent/src/support/support-tunnel.ts) and of its other support
+// routes, in words for the support engineer.
 const refusals: Record<number, string> = {
   401: 'The instance refused the instance credential.',
   404: 'Support access is not enabled on this instance.',
@@ -27,11 +28,17 @@ const refusals: Record<number, string> = {
   504: 'The instance could not reach its sshd in time.',
 };
 
+/** The support engineer's words for one of the agent's support refusals, if it is one of them. */
+export function agentRefusalMessage(status: number): string | undefined {
+  return refusals[status];
+}
+
 function refusal(head: string): AppError | null {
   const [statusLine = '', ...lines] = head.split('\r\n');
   const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1]);
   if (status !== 101) {
-    const message = refusals[status] ?? `The instance refused the tunnel (HTTP ${status || 'garbage'}).`;
+    const message =
+      agentRefusalMessage(status) ?? `The instance refused the tunnel (HTTP ${status || 'garbage'}).`;
     return new AppError('support.failed', message);
   }
   const upgrade = lines.find((line) => /^upgrade:/i.test(line));
