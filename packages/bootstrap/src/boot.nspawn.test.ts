@@ -304,7 +304,8 @@ function api(
 }
 
 const KEYS = '/root/support-test';
-const SSH = `ssh -F none -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR -o IdentitiesOnly=yes -i ${KEYS}/engineer -o CertificateFile=${KEYS}/engineer-cert.pub claw-support@127.0.0.1`;
+// sshd's host key is checked strictly, against what the agent handed out for the grant (no trust on first use).
+const SSH = `ssh -F none -o UserKnownHostsFile=${KEYS}/known_hosts -o HostKeyAlias=instance -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR -o IdentitiesOnly=yes -i ${KEYS}/engineer -o CertificateFile=${KEYS}/engineer-cert.pub claw-support@127.0.0.1`;
 
 test(
   'a support grant works in the agent sandbox: certificate login on loopback, sudo, sessions killed at revoke',
@@ -328,6 +329,18 @@ test(
     assert.equal(granted.status, 201, JSON.stringify(granted.body));
     const { grantId, principal } = granted.body as { grantId: string; principal: string };
     sh(`ssh-keygen -q -s ${KEYS}/ca -I engineer@boot-test -n ${principal} -V +10m ${KEYS}/engineer.pub`);
+    // The host keys the agent hands out (over its pinned API) are the public keys sshd serves, read in its sandbox.
+    const hostKeys = api('GET', '/support/host-keys');
+    assert.equal(hostKeys.status, 200, JSON.stringify(hostKeys.body));
+    const lines = hostKeys.body.hostKeys as string[];
+    // The keys sshd serves, by its own configuration (the image also holds a DSA key sshd no longer loads).
+    const onDisk = sh(`for key in $(sshd -T | awk '/^hostkey /{print $2}'); do cat "$key.pub"; done`)
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ').slice(0, 2).join(' '));
+    assert.deepEqual([...lines].sort(), [...onDisk].sort());
+    assert.ok(!JSON.stringify(hostKeys.body).includes('PRIVATE KEY'));
+    sh(`printf '%s\\n' ${lines.map((line) => `'instance ${line}'`).join(' ')} > ${KEYS}/known_hosts`);
 
     // Through the recorder (ForceCommand, as claw-support) and the administrator grant's sudoers entry.
     assert.equal(sh(`${SSH} 'id -un; sudo -n id -u'`), 'claw-support\n0\n');
