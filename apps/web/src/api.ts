@@ -298,7 +298,11 @@ export function createApi({ fetch = globalThis.fetch.bind(globalThis), onSession
         )
       ).grant,
     /** Fetched live from the instance through the control plane, which does not keep it. */
-    supportLog: (id: string) => get<SupportLog>(`/api/instances/${encodeURIComponent(id)}/support/log`),
+    /** Entries from `from` on (at most `limit`), and whether the whole chain verifies. */
+    supportLog: (id: string, from: number, limit: number) =>
+      get<SupportLog>(
+        `/api/instances/${encodeURIComponent(id)}/support/log?${new URLSearchParams({ from: String(from), limit: String(limit) })}`,
+      ),
     /** A single-use ticket (≤ 60 s) for opening the chat WebSocket of one instance. */
     chatTicket: (id: string) =>
       send<{ ticket: string; expiresAt: string }>('POST', `/api/instances/${encodeURIComponent(id)}/tickets`),

@@ -11,7 +11,8 @@ import {
   formText,
   useSubmit,
 } from '../components/form.tsx';
-import { useSession, useUser } from '../session.tsx';
+import { useSession } from '../session.tsx';
+import { CurrentPasswordField } from '../components/current-password-field.tsx';
 import { ProviderSetup } from './provider-setup.tsx';
 import { awsRoleArnPattern, cloudProviders, gcpFields, providerName } from './providers.ts';
 import { VerificationReport } from './verification-report.tsx';
@@ -135,6 +136,9 @@ function readCredential(provider: CloudProvider, data: FormData, protect: boolea
   }
 }
 
+// What a token of each provider looks like, so a paste from the wrong place is noticed before it is sent.
+const tokenPrefixHint = { digitalocean: 'Starts with dop_v1_. ', hetzner: '' } as const;
+
 function ProviderFields({
   provider,
   error,
@@ -144,34 +148,19 @@ function ProviderFields({
 }) {
   switch (provider) {
     case 'digitalocean':
-      return (
-        <TextField
-          key="digitalocean"
-          name="token"
-          label="DigitalOcean API token"
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          required
-          minLength={8}
-          maxLength={512}
-          hint="Starts with dop_v1_. Stored encrypted; we show only its last four characters."
-          error={error}
-        />
-      );
     case 'hetzner':
       return (
         <TextField
-          key="hetzner"
+          key={provider}
           name="token"
-          label="Hetzner Cloud API token"
+          label={`${providerName(provider)} API token`}
           type="password"
           autoComplete="off"
           spellCheck={false}
           required
           minLength={8}
           maxLength={512}
-          hint="Stored encrypted; we show only its last four characters."
+          hint={`${tokenPrefixHint[provider]}Stored encrypted; we show only its last four characters.`}
           error={error}
         />
       );
@@ -219,7 +208,6 @@ function PasswordProtection({
   onChange: (protect: boolean) => void;
   error: ReturnType<typeof useSubmit>['error'];
 }) {
-  const user = useUser();
   const id = useId();
   const checkboxError = protect ? null : fieldMessage(error, 'password');
   return (
@@ -252,13 +240,8 @@ function PasswordProtection({
       )}
       {protect && (
         <>
-          <input type="text" name="username" autoComplete="username" value={user.email} readOnly hidden />
-          <TextField
-            name="password"
+          <CurrentPasswordField
             label="Your Claw Cloud password"
-            type="password"
-            autoComplete="current-password"
-            required
             hint="Sent with this request to lock the credential; never stored."
             error={error}
           />

@@ -4,8 +4,8 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api.ts';
 import { useSession } from '../session.tsx';
-import { FormError, SubmitButton, TextField, formText, useSubmit } from './form.tsx';
-import { UsernameForPasswordManagers } from './username-for-password-managers.tsx';
+import { FormError, SubmitButton, formText, useSubmit } from './form.tsx';
+import { CurrentPasswordField } from './current-password-field.tsx';
 
 type Waiting = { resolve: () => void; reject: (error: Error) => void };
 
@@ -84,16 +84,7 @@ function StepUpDialog({
         <h2 id="step-up-title">Confirm your password</h2>
         <p>For your security, {why}.</p>
         <FormError error={error} fields={['password']} />
-        <UsernameForPasswordManagers />
-        <TextField
-          name="password"
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          required
-          autoFocus
-          error={error}
-        />
+        <CurrentPasswordField autoFocus error={error} />
         <div className="actions">
           <SubmitButton submitting={submitting} busyLabel="Confirming…">
             Confirm

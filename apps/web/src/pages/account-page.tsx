@@ -9,7 +9,7 @@ import {
 } from '../components/form.tsx';
 import { Page, Section } from '../components/page.tsx';
 import { useSession, useUser } from '../session.tsx';
-import { UsernameForPasswordManagers } from '../components/username-for-password-managers.tsx';
+import { CurrentPasswordField } from '../components/current-password-field.tsx';
 
 const planNames = { free: 'Free', pro: 'Pro', team: 'Team' } as const;
 
@@ -67,15 +67,7 @@ function ChangePasswordForm() {
   return (
     <form className="form" onSubmit={onSubmit}>
       <FormError error={error} fields={['currentPassword', 'newPassword', 'confirmPassword']} />
-      <UsernameForPasswordManagers />
-      <TextField
-        name="currentPassword"
-        label="Current password"
-        type="password"
-        autoComplete="current-password"
-        required
-        error={error}
-      />
+      <CurrentPasswordField name="currentPassword" label="Current password" error={error} />
       <TextField
         name="newPassword"
         label="New password"
@@ -168,16 +160,7 @@ function DeleteAccountConfirmation({ onCancel }: { onCancel: () => void }) {
       </ul>
       <p>It cannot be undone. Enter your password to confirm.</p>
       <FormError error={error} fields={['password']} />
-      <UsernameForPasswordManagers />
-      <TextField
-        name="password"
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        required
-        autoFocus
-        error={error}
-      />
+      <CurrentPasswordField autoFocus error={error} />
       <div className="actions">
         <SubmitButton submitting={submitting} busyLabel="Deleting account…" variant="danger">
           Delete my account

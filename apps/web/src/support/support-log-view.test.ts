@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SupportLogEntry } from '../api.ts';
-import { countdown, groupLog, headStillThere, plainText, typedLines } from './support-log-view.ts';
+import {
+  appendPage,
+  countdown,
+  groupLog,
+  headStillThere,
+  plainText,
+  typedLines,
+} from './support-log-view.ts';
 
 let seq = 0;
 const entry = (type: string, fields: Record<string, unknown> = {}): SupportLogEntry => ({
@@ -56,4 +63,13 @@ test('the countdown shows hours, minutes and seconds, and stops at zero', () => 
   assert.equal(countdown(86_400_000, 0), '24:00:00');
   assert.equal(countdown(61_500, 0), '0:01:02');
   assert.equal(countdown(0, 5), '0:00:00');
+});
+
+test('a page read from the last known entry on adds only what is new; a changed entry means a rewritten log', () => {
+  const [a, b, c] = [entry('grant.opened'), entry('session.start'), entry('session.end')];
+  assert.deepEqual(appendPage([], [a!, b!]), { entries: [a, b], rewritten: false });
+  assert.deepEqual(appendPage([a!, b!], [b!, c!]), { entries: [a, b, c], rewritten: false });
+  assert.deepEqual(appendPage([a!, b!], [b!]), { entries: [a, b], rewritten: false });
+  assert.equal(appendPage([a!, b!], [{ ...b!, hash: 'rewritten' }, c!]).rewritten, true);
+  assert.equal(appendPage([a!, b!], []).rewritten, true, 'a log cut short');
 });

@@ -102,6 +102,20 @@ export function headStillThere(
   return entries.find((entry) => entry.seq === remembered.seq)?.hash === remembered.hash;
 }
 
+/**
+ * Adds a page read from the last known entry on (so that entry comes back first). When it does not come back
+ * unchanged, the log was rewritten or cut since it was read: the caller reads it again from the start.
+ */
+export function appendPage(
+  known: SupportLogEntry[],
+  page: SupportLogEntry[],
+): { entries: SupportLogEntry[]; rewritten: boolean } {
+  const last = known.at(-1);
+  if (!last) return { entries: page, rewritten: false };
+  if (page[0]?.seq !== last.seq || page[0].hash !== last.hash) return { entries: known, rewritten: true };
+  return { entries: [...known, ...page.slice(1)], rewritten: false };
+}
+
 /** `hh:mm:ss` until the end (or `0:00:00` once it has passed). */
 export function countdown(untilMs: number, nowMs: number): string {
   const seconds = Math.max(0, Math.ceil((untilMs - nowMs) / 1000));

@@ -1,12 +1,19 @@
 // The server's support log, read live through the control plane (which does not keep it). The chain is verified
 // on the server; this page also remembers the newest entry it showed, so a log rewritten or cut short since
 // then is reported even when its new chain is consistent.
-import { useEffect, useState } from 'react';
-import { asApiError, type ApiError, type SupportLog, type SupportLogEntry } from '../api.ts';
+import { useEffect, useRef, useState } from 'react';
+import {
+  asApiError,
+  type Api,
+  type ApiError,
+  type SupportLog,
+  type SupportLogEntry,
+  type SupportLogVerification,
+} from '../api.ts';
 import { absoluteTime } from '../activity-format.ts';
 import { FormError } from '../components/form.tsx';
 import { useSession } from '../session.tsx';
-import { groupLog, headStillThere, type SessionView } from './support-log-view.ts';
+import { appendPage, groupLog, headStillThere, type SessionView } from './support-log-view.ts';
 
 const headKey = (instanceId: string) => `claw.support-head.${instanceId}`;
 
@@ -19,6 +26,30 @@ function rememberedHead(instanceId: string): { seq: number; hash: string } | nul
   } catch {
     return null;
   }
+}
+
+const pageSize = 500;
+// A bound on one read (pages × pageSize entries); the next read goes on from there.
+const maxPages = 40;
+
+/** Reads the entries after `known`, page by page; a log rewritten since is read again from its start. */
+async function readNewEntries(api: Api, instanceId: string, known: SupportLogEntry[]) {
+  let entries = known;
+  let rewritten = false;
+  let verification: SupportLogVerification = { ok: true, entries: 0, head: '' };
+  for (let page = 0; page < maxPages; page += 1) {
+    const read = await api.supportLog(instanceId, entries.at(-1)?.seq ?? 0, pageSize);
+    verification = read.verification;
+    const appended = appendPage(entries, read.entries);
+    if (appended.rewritten) {
+      rewritten = true;
+      entries = [];
+      continue;
+    }
+    entries = appended.entries;
+    if (read.entries.length < pageSize) break;
+  }
+  return { entries, verification, rewritten };
 }
 
 const grantEvents: Record<string, string> = {
@@ -44,14 +75,19 @@ export function SupportLogPanel({
   const [rewritten, setRewritten] = useState(false);
   const [reads, setReads] = useState(0);
 
+  // What was read so far: each read asks only for what came after it (a live grant re-reads every few seconds).
+  const known = useRef<SupportLogEntry[]>([]);
+
   useEffect(() => {
     let current = true;
-    api.supportLog(instanceId).then(
+    readNewEntries(api, instanceId, known.current).then(
       (read) => {
         if (!current) return;
-        setLog(read);
+        const first = known.current.length === 0;
+        known.current = read.entries;
+        setLog({ entries: read.entries, verification: read.verification });
         setError(null);
-        setRewritten(!headStillThere(read.entries, rememberedHead(instanceId)));
+        setRewritten(read.rewritten || (first && !headStillThere(read.entries, rememberedHead(instanceId))));
         const newest = read.entries.at(-1);
         if (read.verification.ok && newest) {
           localStorage.setItem(headKey(instanceId), JSON.stringify({ seq: newest.seq, hash: newest.hash }));
