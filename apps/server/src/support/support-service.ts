@@ -13,6 +13,7 @@ import type { InstanceRow, InstanceService } from '../instances/instance-service
 
 const { supportGrants } = schema;
 type GrantRow = typeof supportGrants.$inferSelect;
+type AgentConnection = Awaited<ReturnType<InstanceService['connect']>>;
 type AuditContext = { requestId: string; clientIp: string | null; clientAgent: string | null };
 
 export const maxGrantSeconds = 24 * 60 * 60;
@@ -136,10 +137,9 @@ export function createSupportService(deps: {
    * Reads the instance's session log from where we stopped (the cursor on its latest grant) and appends one audit event per session start/end
    * and grant expiry. The cursor moves under a row lock, so two control planes never audit an entry twice.
    */
-  async function syncLog(instance: InstanceRow): Promise<void> {
+  async function syncLog(instance: InstanceRow, { client, credential }: AgentConnection): Promise<void> {
     const grant = await latestGrant(instance.id);
     if (!grant) return;
-    const { client, credential } = await instances.connect(instance);
     const response = await client.call(
       credential,
       'GET',
@@ -177,10 +177,13 @@ export function createSupportService(deps: {
     });
   }
 
-  /** Best effort: the instance may be off or unreachable; sshd enforces the grant's end regardless. */
-  async function trySync(instance: InstanceRow): Promise<void> {
+  /**
+   * Best effort: the instance may be off or unreachable; sshd enforces the grant's end regardless. A caller that
+   * already holds a connection to the agent passes it (the credential is decrypted once per request).
+   */
+  async function trySync(instance: InstanceRow, agent?: AgentConnection): Promise<void> {
     try {
-      await syncLog(instance);
+      await syncLog(instance, agent ?? (await instances.connect(instance)));
     } catch (error) {
       log.warn({ event: 'support.sync_failed', instanceId: instance.id, ...describeError(error) });
     }
@@ -212,10 +215,11 @@ export function createSupportService(deps: {
   ): Promise<GrantView> {
     const caPublicKey = requireCa();
     const instance = await instances.get(userId, instanceId);
+    const agent = await instances.connect(instance);
+    const { client, credential } = agent;
     // The new grant's log cursor continues the instance's: its events are not the earlier grant's.
-    await trySync(instance);
+    await trySync(instance, agent);
     const auditedSeq = (await latestGrant(instance.id))?.auditedSeq ?? 0;
-    const { client, credential } = await instances.connect(instance);
     const opened = (await agentAnswer(
       await client.call(credential, 'POST', '/support/grants', {
         caPublicKey,
@@ -266,7 +270,8 @@ export function createSupportService(deps: {
       .where(and(eq(supportGrants.id, grantId), eq(supportGrants.instanceId, instance.id)));
     if (!row) throw new AppError('not_found', 'No such support grant.');
     if (row.endedAt) return view(row, now());
-    const { client, credential } = await instances.connect(instance);
+    const agent = await instances.connect(instance);
+    const { client, credential } = agent;
     try {
       await agentAnswer(await client.call(credential, 'DELETE', `/support/grants/${row.id}`));
     } catch (error) {
@@ -286,7 +291,7 @@ export function createSupportService(deps: {
     });
     const [ended = row] = await db.select().from(supportGrants).where(eq(supportGrants.id, row.id));
     log.info({ event: 'support.revoked', userId, instanceId: instance.id });
-    await trySync(instance);
+    await trySync(instance, agent);
     return view(ended, now());
   }
 
@@ -294,19 +299,20 @@ export function createSupportService(deps: {
     const instance = await instances.get(userId, instanceId);
     let grant = await latestGrant(instance.id);
     let liveSessions: number | null = null;
+    let agent: AgentConnection | undefined;
+    try {
+      if (instance.credentialCiphertext) {
+        agent = await instances.connect(instance);
+        const live = await agentAnswer(await agent.client.call(agent.credential, 'GET', '/support/grants'));
+        liveSessions = typeof live.liveSessions === 'number' ? live.liveSessions : null;
+      }
+    } catch (error) {
+      log.warn({ event: 'support.state_failed', instanceId: instance.id, ...describeError(error) });
+    }
     if (grant) {
-      await trySync(instance);
+      if (agent) await trySync(instance, agent);
       await closeIfExpired(grant);
       grant = await latestGrant(instance.id);
-    }
-    if (instance.credentialCiphertext) {
-      try {
-        const { client, credential } = await instances.connect(instance);
-        const live = await agentAnswer(await client.call(credential, 'GET', '/support/grants'));
-        liveSessions = typeof live.liveSessions === 'number' ? live.liveSessions : null;
-      } catch (error) {
-        log.warn({ event: 'support.state_failed', instanceId: instance.id, ...describeError(error) });
-      }
     }
     return {
       available: deps.caPublicKey !== undefined,
